@@ -1,0 +1,3 @@
+from adminduk.cli import main
+
+main()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    name = "adminduk.audit"
+    verbose_name = "Log audit"
