@@ -59,3 +59,31 @@ class User(AbstractUser):
     def in_jurisdiction(self, kelurahan_code: str) -> bool:
         code = self.jurisdiction_code
         return code is not None and (kelurahan_code == code or kelurahan_code.startswith(code + "."))
+
+
+class ApiToken(models.Model):
+    """A partner or staff token for the API. Only the SHA-256 of the secret is stored.
+
+    A token belongs to a user (its role and jurisdiction apply), carries scopes (which
+    endpoints), an allowed-fields list (which data elements a response may contain) and
+    a rate limit per minute.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens", verbose_name=_("pengguna"))
+    institution = models.CharField(_("instansi"), max_length=120)
+    name = models.CharField(_("nama token"), max_length=80)
+    prefix = models.CharField(_("awalan"), max_length=12, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(_("cakupan"), default=list)
+    allowed_fields = models.JSONField(_("kolom yang diizinkan"), default=list, blank=True)
+    rate_limit_per_minute = models.PositiveIntegerField(_("batas permintaan per menit"), default=600)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("berlaku sampai"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("dicabut"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("token API")
+        verbose_name_plural = _("token API")
+
+    def __str__(self) -> str:
+        return f"{self.institution}: {self.name} ({self.prefix}…)"

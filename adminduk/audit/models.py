@@ -43,3 +43,6 @@ class AuditSubject(models.Model):
 
     class Meta:
         verbose_name = _("subjek audit")
+
+    def __str__(self) -> str:
+        return f"{self.nik} @ #{self.entry_id}"

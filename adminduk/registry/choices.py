@@ -127,7 +127,7 @@ class BloodType(models.TextChoices):
     A = "A", "A"
     B = "B", "B"
     AB = "AB", "AB"
-    O = "O", "O"
+    O = "O", "O"  # noqa: E741 - blood type O
     A_POS = "A+", "A+"
     A_NEG = "A-", "A-"
     B_POS = "B+", "B+"

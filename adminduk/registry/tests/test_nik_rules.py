@@ -5,7 +5,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adminduk.registry.nik import check_nik, check_kk, next_kk, next_nik, nik_stem, resolve_century
+from adminduk.registry.nik import check_kk, check_nik, next_kk, next_nik, nik_stem, resolve_century
 
 REF = dt.date(2023, 1, 18)
 
