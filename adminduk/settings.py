@@ -151,7 +151,9 @@ else:
                     "PRAGMA temp_store=MEMORY;"
                 ),
             },
-            "TEST": {"NAME": os.environ.get("ADMINDUK_SQLITE_TEST_PATH") or None},
+            # The test database is a file, not memory: batch jobs read it through a second
+            # connection (ADBC) and concurrency tests use threads. One file per process.
+            "TEST": {"NAME": os.environ.get("ADMINDUK_SQLITE_TEST_PATH") or f"/tmp/adminduk-test-{os.getpid()}.sqlite3"},
         }
     }
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")

@@ -3,3 +3,4 @@ from django.apps import AppConfig
 
 class AnalyticsConfig(AppConfig):
     name = "adminduk.analytics"
+    verbose_name = "Analitik (mesin kolumnar)"

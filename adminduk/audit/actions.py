@@ -1,5 +1,6 @@
 """Writing the audit log. The only code that inserts AuditEntry rows."""
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
@@ -20,7 +21,7 @@ HASHED_FIELDS = ("seq", "at", "user_id_ref", "username", "role", "action", "obje
 def entry_hash(fields: dict, prev_hash: str) -> str:
     """SHA-256 over the canonical JSON of the hashed fields and the previous hash."""
     payload = {name: fields[name] for name in HASHED_FIELDS}
-    payload["at"] = fields["at"].astimezone(timezone.UTC).isoformat(timespec="microseconds")
+    payload["at"] = fields["at"].astimezone(dt.UTC).isoformat(timespec="microseconds")
     payload["prev_hash"] = prev_hash
     data = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(data.encode()).hexdigest()
