@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from adminduk.accounts.api import install_error_handlers
 from adminduk.accounts.api import router as accounts_router
 from adminduk.audit.api import router as audit_router
 from adminduk.cardstock.api import router as cardstock_router
@@ -19,6 +20,8 @@ api = NinjaAPI(
     docs_url="/docs",
     urls_namespace="api",
 )
+# Every error as JSON {"code", "message"} in Bahasa Indonesia (accounts/api.py).
+install_error_handlers(api)
 
 api.add_router("/accounts", accounts_router)
 api.add_router("/regions", regions_router)

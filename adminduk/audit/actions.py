@@ -1,5 +1,11 @@
-"""Writing the audit log. The only code that inserts AuditEntry rows."""
+"""Writing the audit log. The only code that inserts AuditEntry rows.
 
+The hot path (every API call and every page that shows a person writes one row) is
+plain SQL through Django's connection: the ORM's query building costs about as much as
+the whole insert (docs/RECIPES.md "Web layer").
+"""
+
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -8,7 +14,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import AuditEntry, AuditSubject
+from .models import AuditEntry
 
 GENESIS_HASH = "0" * 64
 # Arbitrary constant naming the PostgreSQL advisory lock that serialises the chain.
@@ -17,22 +23,61 @@ _CHAIN_LOCK_ID = 0x4144_4D44  # "ADMD"
 HASHED_FIELDS = ("seq", "at", "user_id_ref", "username", "role", "action", "object_type", "niks", "query",
                  "row_count", "purpose", "ip")
 
+_INSERT = (
+    "INSERT INTO audit_auditentry (seq, at, user_id_ref, username, role, action, object_type, niks, query, "
+    "row_count, purpose, ip, token_prefix, prev_hash, hash) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
+)
+_INSERT_SUBJECT = "INSERT INTO audit_auditsubject (entry_id, nik) VALUES (%s, %s)"
+_HEAD = "SELECT seq, hash FROM audit_auditentry ORDER BY seq DESC LIMIT 1"
 
-def entry_hash(fields: dict, prev_hash: str) -> str:
-    """SHA-256 over the canonical JSON of the hashed fields and the previous hash."""
-    payload = {name: fields[name] for name in HASHED_FIELDS}
-    payload["at"] = fields["at"].astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+def at_text(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def hash_payload(payload: dict, prev_hash: str) -> str:
+    """SHA-256 over the canonical JSON of `payload` (with `at` already as UTC text)."""
+    if not payload.get("token_prefix"):
+        # Rows without a token hash exactly as before the field existed, so chains
+        # written before migration 0002 still verify.
+        payload.pop("token_prefix", None)
     payload["prev_hash"] = prev_hash
     data = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(data.encode()).hexdigest()
 
 
+def entry_hash(fields: dict, prev_hash: str) -> str:
+    """SHA-256 over the canonical JSON of the hashed fields and the previous hash."""
+    payload = {name: fields[name] for name in HASHED_FIELDS}
+    payload["at"] = at_text(fields["at"])
+    payload["token_prefix"] = fields.get("token_prefix", "")
+    return hash_payload(payload, prev_hash)
+
+
 def _lock_chain() -> None:
     # Two writers must not both read the same head and append after it. SQLite
-    # transactions here are IMMEDIATE (settings), which already serialises writers.
+    # transactions here are IMMEDIATE (settings), which already serialises writers:
+    # the write lock is taken at BEGIN, before the head is read.
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
+
+
+@contextlib.contextmanager
+def chain_locked():
+    """A transaction holding the chain lock, for callers that must decide something
+    and append in one step (the API's rate limit counts rows under this lock)."""
+    with transaction.atomic():
+        outer = not getattr(connection, "audit_chain_locked", False)
+        if outer:
+            _lock_chain()
+            connection.audit_chain_locked = True
+        try:
+            yield
+        finally:
+            if outer:
+                connection.audit_chain_locked = False
 
 
 def record(
@@ -45,30 +90,42 @@ def record(
     query: str = "",
     row_count: int | None = None,
     ip: str = "",
+    token_prefix: str = "",
 ) -> AuditEntry:
     """Append one audit row. `user` may be None for system jobs (recorded as 'sistem')."""
     niks = list(dict.fromkeys(n for n in niks if n))
-    with transaction.atomic():
-        _lock_chain()
-        head = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+    fields = {
+        "at": timezone.now(),
+        "user_id_ref": getattr(user, "pk", None),
+        "username": getattr(user, "username", None) or "sistem",
+        "role": getattr(user, "role", "") or "",
+        "action": action,
+        "object_type": object_type,
+        "niks": " ".join(niks),
+        "query": query,
+        "row_count": row_count,
+        "purpose": purpose,
+        "ip": ip or "",
+        "token_prefix": token_prefix,
+    }
+    with chain_locked(), connection.cursor() as cur:
+        cur.execute(_HEAD)
+        head = cur.fetchone()
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
-        fields = {
-            "seq": seq,
-            "at": timezone.now(),
-            "user_id_ref": getattr(user, "pk", None),
-            "username": getattr(user, "username", None) or "sistem",
-            "role": getattr(user, "role", "") or "",
-            "action": action,
-            "object_type": object_type,
-            "niks": " ".join(niks),
-            "query": query,
-            "row_count": row_count,
-            "purpose": purpose,
-            "ip": ip or "",
-        }
-        entry = AuditEntry.objects.create(**fields, prev_hash=prev_hash, hash=entry_hash(fields, prev_hash))
-        if niks:
-            AuditSubject.objects.bulk_create([AuditSubject(entry=entry, nik=n) for n in niks])
+        fields["seq"] = seq
+        digest = entry_hash(fields, prev_hash)
+        cur.execute(_INSERT, [
+            seq, connection.ops.adapt_datetimefield_value(fields["at"]), fields["user_id_ref"], fields["username"],
+            fields["role"], action, object_type, fields["niks"], query, row_count, purpose, fields["ip"],
+            token_prefix, prev_hash, digest,
+        ])
+        entry_id = cur.fetchone()[0]
+        if len(niks) == 1:
+            cur.execute(_INSERT_SUBJECT, [entry_id, niks[0]])
+        elif niks:
+            cur.executemany(_INSERT_SUBJECT, [(entry_id, n) for n in niks])
+    entry = AuditEntry(id=entry_id, prev_hash=prev_hash, hash=digest, **fields)
+    entry._state.adding = False
     return entry
 
 

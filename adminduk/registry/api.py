@@ -1,3 +1,89 @@
-from ninja import Router
+"""Partner API of the register: NIK verification and person lookup.
 
-router = Router(tags=["registry"])
+Each call: token (accounts.api.TokenAuth) → scope → purpose → one transaction holding
+the audit chain lock in which the rate limit is counted, the register is read through
+the choke point (registry.api_queries) and the audit row is appended; one commit.
+"""
+
+import datetime as dt
+
+from ninja import Field, Path, Router, Schema
+
+from adminduk.accounts.api import ERRORS, ApiError, purpose_of, rate_limited, require_scope, token_auth
+from adminduk.accounts.tokens import VERIFY_FIELDS, within_rate_limit
+from adminduk.audit.actions import chain_locked, client_ip, record
+
+from . import api_queries
+from .queries import NotFound, OutOfJurisdiction
+
+router = Router(tags=["registry"], auth=token_auth)
+
+NIK_PATTERN = r"^\d{16}$"
+
+
+class VerifyIn(Schema):
+    nik: str = Field(..., pattern=NIK_PATTERN, description="NIK, 16 angka", examples=["3171014703850001"])
+    name: str | None = Field(None, min_length=1, max_length=120, description="nama lengkap seperti tertulis")
+    birth_date: dt.date | None = Field(None, description="tanggal lahir, YYYY-MM-DD")
+    birth_place: str | None = Field(None, min_length=1, max_length=60)
+    mother_name: str | None = Field(None, min_length=1, max_length=120, description="nama ibu kandung")
+    kelurahan_code: str | None = Field(None, pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
+    purpose: str | None = Field(None, max_length=200, description="tujuan (atau header X-Purpose)")
+
+
+class VerifyOut(Schema):
+    nik: str = Field(..., description="found / not_found")
+    fields: dict[str, str] = Field(..., description="per kolom: match / no_match (nilai tersimpan tidak dibuka)")
+
+
+class PersonOut(Schema):
+    person: dict[str, str | None] = Field(..., description="hanya kolom yang diizinkan untuk token ini")
+
+
+def _locked_call(request, purpose: str, work):
+    """Rate limit + read + audit row in one transaction under the chain lock."""
+    principal, ip = request.auth, client_ip(request)
+    with chain_locked():
+        if not within_rate_limit(principal):
+            record(principal, "api.rate_limited", object_type="api", purpose=purpose, query=request.path,
+                   row_count=0, ip=ip, token_prefix=principal.prefix)
+            error = rate_limited(request)
+        else:
+            try:
+                return work(principal, ip)
+            except NotFound:
+                error = ApiError(404, "not_found", "NIK tidak ditemukan.")
+            except OutOfJurisdiction:
+                error = ApiError(403, "out_of_jurisdiction", "NIK di luar wilayah kerja pemilik token.")
+    raise error  # after the block: the audit row of the refusal is committed
+
+
+@router.post("/verify", response={200: VerifyOut, **ERRORS}, summary="Verifikasi NIK")
+def verify(request, payload: VerifyIn):
+    """Does this NIK match this name, birth date (and other fields)? Answers `match` or
+    `no_match` per field sent, never the stored values. Scope `registry.verify`; each
+    field sent must be in the token's allowed fields. Names are compared tolerant of
+    spelling variants (Muhammad / Muhamad / Moh., Yusuf / Jusuf)."""
+    require_scope(request, "registry.verify", "verify")
+    purpose = purpose_of(request, payload.purpose)
+    claims = {name: getattr(payload, name) for name in VERIFY_FIELDS if getattr(payload, name) is not None}
+    if not claims:
+        raise ApiError(422, "validation_error", "Kirim minimal satu kolom untuk dicocokkan: "
+                       + ", ".join(VERIFY_FIELDS) + ".")
+    refused = [name for name in claims if name not in request.auth.allowed_fields]
+    if refused:
+        raise ApiError(403, "field_not_allowed",
+                       f"Kolom {', '.join(refused)} tidak diizinkan untuk token ini.")
+    return _locked_call(request, purpose, lambda principal, ip: api_queries.verify_identity(
+        principal, payload.nik, claims, purpose=purpose, ip=ip, token_prefix=principal.prefix))
+
+
+@router.get("/persons/{nik}", response={200: PersonOut, **ERRORS}, summary="Data penduduk menurut NIK")
+def person(request, nik: str = Path(..., pattern=NIK_PATTERN), purpose: str | None = None):
+    """One resident by NIK, for staff tokens only (scope `registry.read`, a person-reading
+    role): the token user's jurisdiction applies and only the token's allowed fields are
+    returned. Purpose in `X-Purpose` or `?purpose=`."""
+    require_scope(request, "registry.read", "persons")
+    purpose = purpose_of(request, purpose)
+    return {"person": _locked_call(request, purpose, lambda principal, ip: api_queries.api_get_person(
+        principal, nik, purpose=purpose, ip=ip, token_prefix=principal.prefix))}
