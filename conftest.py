@@ -15,6 +15,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 def _fast_and_sealed(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EXPORT_DIR = tmp_path / "exports"
+    # Views are tested with client.force_login (password only). The second factor is
+    # enforced and tested in accounts/tests and adminduk/tests (authorisation matrix).
+    settings.ADMINDUK_REQUIRE_OTP = False
 
 
 @pytest.fixture(scope="session")

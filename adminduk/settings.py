@@ -100,8 +100,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "adminduk.accounts.middleware.RequireVerifiedSession",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "adminduk.accounts.middleware.ContentSecurityPolicy",
 ]
 
 ROOT_URLCONF = "adminduk.urls"
@@ -223,3 +225,30 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Second factor and lockout (accounts.middleware, accounts.throttle). Every page needs a
+# session that passed the TOTP step, except these prefixes (the login steps, language
+# switch, static files; the API authenticates with its own tokens).
+# Not an environment switch on purpose: production cannot be started without it.
+ADMINDUK_REQUIRE_OTP = True
+ADMINDUK_API_PREFIX = "/api/"
+ADMINDUK_PUBLIC_PATHS = ("/akun/masuk/", "/akun/kode/", "/i18n/", STATIC_URL)
+ADMINDUK_LOCKOUT_FAILURES = env_int("ADMINDUK_LOCKOUT_FAILURES", 5)
+ADMINDUK_LOCKOUT_IP_FAILURES = env_int("ADMINDUK_LOCKOUT_IP_FAILURES", 20)
+ADMINDUK_LOCKOUT_MINUTES = env_int("ADMINDUK_LOCKOUT_MINUTES", 15)
+OTP_TOTP_ISSUER = "adminduk Dukcapil DKI"
+
+# Content-Security-Policy: everything from this app only, no inline script, no framing.
+ADMINDUK_CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -87,3 +87,27 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.institution}: {self.name} ({self.prefix}…)"
+
+
+class LoginFailure(models.Model):
+    """A failed password or second-factor attempt: the throttle counts these.
+
+    The audit log keeps the permanent record of every attempt; these rows only serve
+    the lockout window and are deleted for a username when it logs in successfully.
+    """
+
+    class Kind(models.TextChoices):
+        PASSWORD = "password", _("kata sandi")
+        OTP = "otp", _("kode verifikasi")
+
+    at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+    username = models.CharField(_("nama pengguna"), max_length=150, db_index=True)
+    ip = models.CharField(_("alamat IP"), max_length=45, db_index=True)
+    kind = models.CharField(_("jenis"), max_length=10, choices=Kind.choices)
+
+    class Meta:
+        verbose_name = _("percobaan masuk gagal")
+        verbose_name_plural = _("percobaan masuk gagal")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.ip} {self.kind}"
