@@ -85,6 +85,10 @@ def latest_snapshot(on: dt.date | None = None) -> Snapshot | None:
     return qs.order_by("-as_of", "-id").first()
 
 
+def snapshot_list(limit: int = 50) -> list[Snapshot]:
+    return list(Snapshot.objects.select_related("actor").order_by("-as_of", "-id")[:limit])
+
+
 def effective_targets(year: int) -> dict[tuple[str, str], tuple[Decimal | None, str]]:
     """(indicator, area code) -> (target, where it comes from), for areas with their own
     current target. `target_for` walks up the area tree to the DKI and national default."""

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "coverage"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("peringkat/", views.league, name="league"),
+    path("target/", views.targets, name="targets"),
+    path("definisi/", views.definitions, name="definitions"),
+]
