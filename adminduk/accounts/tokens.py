@@ -105,7 +105,7 @@ def _digest(token: str) -> str:
 
 
 def _split(token: str) -> tuple[str, str] | None:
-    parts = token.split("_")
+    parts = token.split("_", 2)  # the secret itself may contain "_"
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX or len(parts[1]) != 8 or not parts[2]:
         return None
     return parts[1], parts[2]

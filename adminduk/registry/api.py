@@ -63,7 +63,7 @@ def verify(request, payload: VerifyIn):
     """Does this NIK match this name, birth date (and other fields)? Answers `match` or
     `no_match` per field sent, never the stored values. Scope `registry.verify`; each
     field sent must be in the token's allowed fields. Names are compared tolerant of
-    spelling variants (Muhammad / Muhamad / Moh., Yusuf / Jusuf)."""
+    spelling variants (Muhammad / Muhamad / Moh., Soejono / Suyono)."""
     require_scope(request, "registry.verify", "verify")
     purpose = purpose_of(request, payload.purpose)
     claims = {name: getattr(payload, name) for name in VERIFY_FIELDS if getattr(payload, name) is not None}

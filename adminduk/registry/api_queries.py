@@ -81,7 +81,7 @@ def verify_identity(caller, nik: str, claims: dict, *, purpose: str, ip: str = "
     """Does this NIK belong to someone with these data? Answers `match` / `no_match` per
     claimed field and never the stored values (what banks, BPJS and other institutions
     ask Dukcapil). Names compare by their spelling-tolerant key (registry.names), so
-    'Moh. Yusuf' matches 'Muhammad Jusuf'. `claims` holds only fields the caller may
+    'Moh. Yusuf' matches 'Muhammad Yusuf'. `claims` holds only fields the caller may
     check (the API refuses the others before calling this)."""
     with connection.cursor() as cur:
         cur.execute(_VERIFY_SQL, [nik])
