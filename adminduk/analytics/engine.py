@@ -13,10 +13,14 @@ forecast) audit their own job with the acting user and purpose.
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterable, Iterator
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - `pa.compute` below; not loaded by `import pyarrow`
 from django.conf import settings
 from django.db import connection
 
@@ -55,10 +59,48 @@ def _adbc_connect():
 
 def fetch_arrow(sql: str) -> pa.Table:
     """Run one read-only SQL statement on the operational database; return Arrow."""
+    if connection.vendor != "postgresql":
+        return _fix_types(_fetch_sqlite_in_child(sql))
     with contextlib.closing(_adbc_connect()) as conn, conn.cursor() as cur:
         cur.execute(sql)
         table = cur.fetch_arrow_table()
     return _fix_types(table)
+
+
+def _fetch_sqlite_in_child(sql: str) -> pa.Table:
+    # Why a child process: the ADBC driver carries its own copy of SQLite. Two SQLite
+    # libraries in one process break SQLite's POSIX locking: closing the ADBC handle
+    # drops the locks Django's connection holds on the same file, and the ADBC
+    # connection, believing itself the last one, checkpoints and DELETES the WAL under
+    # Django's open connection (seen here: later writes invisible to new connections,
+    # then "disk I/O error"). In a child process it is just another reader.
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, "-m", "adminduk.analytics.engine", str(settings.DATABASES["default"]["NAME"])],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)
+        proc.stdin.write(sql.encode())
+        proc.stdin.close()
+        try:
+            table = pa.ipc.open_stream(proc.stdout).read_all()
+        except pa.ArrowInvalid:
+            table = None
+        proc.stdout.close()
+        if proc.wait() != 0 or table is None:
+            err.seek(0)
+            raise RuntimeError(f"SQLite read failed: {err.read().decode(errors='replace').strip()[-2000:]}")
+    return table
+
+
+def _child_main(db_path: str) -> None:
+    """`python -m adminduk.analytics.engine DB`: SQL on stdin, an Arrow IPC stream on stdout."""
+    import adbc_driver_sqlite.dbapi as sqlite
+
+    sql = sys.stdin.read()
+    with contextlib.closing(sqlite.connect(db_path)) as conn, conn.cursor() as cur:
+        cur.execute(sql)
+        reader = cur.fetch_record_batch()
+        with pa.ipc.new_stream(sys.stdout.buffer, reader.schema) as out:
+            for batch in reader:
+                out.write_batch(batch)
 
 
 def fetch_arrow_django(sql: str) -> pa.Table:
@@ -115,3 +157,7 @@ def duck(**tables: pa.Table) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
     finally:
         con.close()
+
+
+if __name__ == "__main__":
+    _child_main(sys.argv[1])
