@@ -77,6 +77,7 @@ def sqlite_env(scale: int = DKI_RESIDENTS) -> dict:
     if not marker.exists():
         with machine_lock():
             if not marker.exists():
+                BENCH_VAR.mkdir(parents=True, exist_ok=True)
                 for suffix in ("", "-wal", "-shm"):
                     Path(str(path) + suffix).unlink(missing_ok=True)
                 adminduk("migrate", "-v", "0", env=env)
