@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pyarrow as pa
-from django.db import transaction
+from django.db import connection, transaction
 
 from adminduk.audit.actions import record as audit_record
 from adminduk.regions.models import Region
@@ -512,11 +512,13 @@ def import_register(path, *, reason: str, user=None, lang: str = "id", dry_run: 
     finally:
         con.close()
 
-    if Person.objects.exists() or Family.objects.exists():
+    # The bulk loader's fast path fills an EMPTY register and must own its transaction
+    # (it drops and rebuilds indexes); otherwise rows are appended through the ORM.
+    if connection.in_atomic_block or Person.objects.exists() or Family.objects.exists():
         result.batch = _append(families_table, persons_table, actor=user, source=str(path), reason=reason.strip(),
                                sha256=result.sha256)
     else:
-        # An empty register (a new installation, a restore): the bulk loader's fast path.
+        # A new installation or a restore: the bulk loader (COPY / ADBC staging).
         from .bulk import write_register
 
         result.batch = write_register(families_table, persons_table, actor=user, source=str(path), kind="import",
