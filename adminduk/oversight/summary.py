@@ -1,0 +1,269 @@
+"""The DPRD's oversight figures, organised by the rakor's strategic issues (DOMAIN.md §0).
+
+`build(on)` returns one `Report`: sections of tables and charts, every count already
+suppressed (suppression.py), every table with its definition, source and as-of date.
+The oversight page, the HTML report and the PDF all render this same object, so what
+the DPRD sees on screen and on paper is the same and contains no personal data: only
+counts per kota and for DKI, from summary tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from adminduk.accounts.models import Role
+from adminduk.coverage import indicators
+from adminduk.coverage import queries as coverage
+
+from . import sources
+from .suppression import SUPPRESSED, Constraint, bounded_percent, is_small, shown, suppress
+
+VIEWER_ROLES = frozenset({Role.DPRD, Role.DINAS, Role.AUDITOR})
+TARGETED = tuple(i.key for i in indicators.INDICATORS if i.national_target is not None)
+
+
+def can_view(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.role in VIEWER_ROLES)
+
+
+def require_viewer(user) -> None:
+    if not can_view(user):
+        raise PermissionDenied("halaman pengawasan hanya untuk DPRD, Dinas dan auditor")
+
+
+@dataclass
+class Table:
+    title: str
+    columns: list[str]
+    rows: list[list]  # first cell is the row label; the rest are display values
+    definition: str = ""
+    source: str = ""
+    as_of: dt.date | dt.datetime | None = None
+    note: str = ""
+
+
+@dataclass
+class Chart:
+    title: str
+    kind: str  # "bars" (label, percent, target) or "trend" (date, percent) with `target`
+    items: list = field(default_factory=list)
+    target: Decimal | None = None
+
+
+@dataclass
+class Section:
+    key: str
+    number: str
+    title: str
+    issue: str
+    available: bool = True
+    unavailable: str = ""
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    on: dt.date
+    generated_at: dt.datetime
+    sections: list[Section]
+    snapshot_as_of: dt.date | None
+    audit_head: tuple[int, str] | None = None
+
+
+def _coverage_rows(figures_by_area: list[coverage.Figure]) -> tuple[list[list], dict]:
+    """Rows (label, denominator, numerator, without, percent, target, gap) of areas whose
+    last row is their total, suppressed with row and column constraints."""
+    values: dict[tuple[int, str], int] = {}
+    for i, f in enumerate(figures_by_area):
+        values[(i, "den")], values[(i, "num")], values[(i, "without")] = f.denominator, f.numerator, f.without
+    n = len(figures_by_area)
+    constraints = [Constraint((i, "den"), ((i, "num"), (i, "without"))) for i in range(n)]
+    if n > 1:
+        total = n - 1
+        for col in ("den", "num", "without"):
+            constraints.append(Constraint((total, col), tuple((i, col) for i in range(total))))
+    hidden = suppress(values, constraints)
+    rows = []
+    for i, f in enumerate(figures_by_area):
+        h = {col: (i, col) in hidden for col in ("den", "num", "without")}
+        pct = bounded_percent(f.numerator, f.denominator, numerator_hidden=h["num"], without_hidden=h["without"],
+                              denominator_hidden=h["den"])
+        gap = f.gap_people
+        gap_shown = SUPPRESSED if gap is not None and (h["num"] or h["den"] or is_small(gap)) else gap
+        rows.append([f.area_name, shown(f.denominator, h["den"]), shown(f.numerator, h["num"]),
+                     shown(f.without, h["without"]), pct, f.target, gap_shown])
+    return rows, hidden
+
+
+def _chart_value(pct) -> Decimal | None:
+    # A bounded percentage is plotted at its bound; the label in the table says "> x %".
+    if isinstance(pct, Decimal) or pct is None:
+        return pct
+    digits = "".join(c for c in str(pct) if c.isdigit() or c == ",").replace(",", ".")
+    return Decimal(digits) if digits else None
+
+
+COLUMNS = ["Wilayah", "Penyebut", "Pembilang", "Belum punya", "%", "Target", "Kurang untuk target"]
+
+
+def _coverage_section(snapshot) -> Section:
+    section = Section("cakupan", "2", "Cakupan kepemilikan dokumen terhadap target",
+                      "Isu strategis 2: menuntaskan target layanan dan cakupan kepemilikan dokumen")
+    if snapshot is None:
+        section.available, section.unavailable = False, "Belum ada snapshot cakupan pada atau sebelum tanggal ini."
+        return section
+    dki = coverage.area_figures(snapshot, coverage.DKI)
+    kota = {key: coverage.level_figures(snapshot, "kota", key) for key in indicators.KEYS}
+    rows = []
+    for f in dki:
+        r, _ = _coverage_rows([f])
+        rows.append([str(f.meta.label), *r[0][1:]])
+    section.tables.append(Table(
+        "DKI Jakarta: semua indikator", ["Indikator", *COLUMNS[1:]], rows,
+        definition="; ".join(f"{i.label}: {i.numerator} / {i.denominator}" for i in indicators.INDICATORS),
+        source=str(indicators.SOURCE_REGISTER), as_of=snapshot.as_of,
+        note=snapshot.get_kind_display()))
+    for key in TARGETED:
+        meta = indicators.BY_KEY[key]
+        figures = kota[key] + [next(f for f in dki if f.indicator == key)]
+        table_rows, _ = _coverage_rows(figures)
+        table_rows[-1][0] = "DKI Jakarta"
+        section.tables.append(Table(f"{meta.label} per kota", COLUMNS, table_rows,
+                                    definition=f"Pembilang: {meta.numerator}. Penyebut: {meta.denominator}.",
+                                    source=str(indicators.SOURCE_REGISTER), as_of=snapshot.as_of,
+                                    note=f"Target: {figures[-1].target_source}"))
+        section.charts.append(Chart(f"{meta.label}: persen per kota (garis hijau = target)", "bars",
+                                    [(r[0], _chart_value(r[4]), f.target) for r, f in zip(table_rows, figures,
+                                                                                            strict=True)]))
+    for key in TARGETED:
+        meta = indicators.BY_KEY[key]
+        points = [(d, indicators.percent(n, dd)) for d, n, dd in coverage.trend(coverage.DKI, key,
+                                                                                until=snapshot.as_of)]
+        if len(points) > 1:
+            target = next(f.target for f in dki if f.indicator == key)
+            section.charts.append(Chart(f"Tren {meta.label}, DKI Jakarta", "trend", points, target))
+    return section
+
+
+def _election_section(snapshot) -> Section:
+    section = Section("pemilu", "1", "Kesiapan data Pemilu 2024",
+                      "Isu strategis 1: dukungan persiapan Pemilu 2024 (pemungutan suara 14 Februari 2024)")
+    if snapshot is not None:
+        meta = indicators.BY_KEY["ktp_pemilu"]
+        figures = coverage.level_figures(snapshot, "kota", "ktp_pemilu") + [
+            f for f in coverage.area_figures(snapshot, coverage.DKI) if f.indicator == "ktp_pemilu"]
+        rows, _ = _coverage_rows(figures)
+        rows[-1][0] = "DKI Jakarta"
+        section.tables.append(Table(
+            "Wajib KTP pada hari pemungutan suara yang belum merekam KTP-el",
+            ["Wilayah", "Wajib KTP pada 14-02-2024", "Sudah rekam", "Belum rekam KTP-el", "%"],
+            [r[:5] for r in rows], definition=f"Penyebut: {meta.denominator}. Pembilang: {meta.numerator}.",
+            source=str(indicators.SOURCE_REGISTER), as_of=snapshot.as_of))
+    try:
+        dp4 = sources.dp4_summary()
+    except sources.Unavailable as exc:
+        section.notes.append(f"DP4: belum tersedia ({exc}).")
+        dp4 = None
+    else:
+        if dp4 is None:
+            section.notes.append("DP4: belum ada ekstrak DP4 yang dibuat.")
+    if dp4:
+        values = {"men": dp4["men"], "women": dp4["women"], "all": dp4["eligible"]}
+        hidden = suppress(values, [Constraint("all", ("men", "women"))])
+        section.tables.append(Table(
+            f"DP4 {dp4['election']} (versi {dp4['version']})", ["", "Laki-laki", "Perempuan", "Jumlah"],
+            [["Pemilih potensial", shown(dp4["men"], "men" in hidden), shown(dp4["women"], "women" in hidden),
+              shown(dp4["eligible"], "all" in hidden)]],
+            definition="WNI, berumur 17 tahun pada hari pemungutan suara atau kawin/pernah kawin, bukan TNI/Polri "
+                       f"(data per {dp4['cutoff_date']:%d-%m-%Y})",
+            source="Ekstrak DP4 adminduk (aplikasi pemilu)", as_of=dp4["created_at"]))
+        if dp4["excluded"]:
+            ex = {k: int(v) for k, v in dp4["excluded"].items()}
+            ex_total = sum(ex.values())
+            hidden = suppress({**ex, "__total": ex_total}, [Constraint("__total", tuple(ex))])
+            section.tables.append(Table(
+                "Tidak masuk DP4 menurut alasan", ["Alasan", "Jumlah"],
+                [[dp4["exclusion_labels"].get(k, k), shown(v, k in hidden)] for k, v in sorted(ex.items())]
+                + [["Jumlah", shown(ex_total, "__total" in hidden)]],
+                source="Ekstrak DP4 adminduk", as_of=dp4["created_at"]))
+    try:
+        rec = sources.reconciliation_summary()
+    except sources.Unavailable as exc:
+        section.notes.append(f"Rekonsiliasi dengan KPU: belum tersedia ({exc}).")
+        rec = None
+    else:
+        if rec is None:
+            section.notes.append("Rekonsiliasi dengan KPU: belum ada daftar KPU yang direkonsiliasi.")
+    if rec:
+        counts = rec["counts"]
+        total = sum(counts.values())
+        hidden = suppress({**counts, "__total": total}, [Constraint("__total", tuple(counts))])
+        section.tables.append(Table(
+            f"Rekonsiliasi terakhir dengan KPU: {rec['list_name']}", ["Kategori", "Jumlah"],
+            [[rec["labels"].get(k, k), shown(v, k in hidden)] for k, v in sorted(counts.items())]
+            + [["Jumlah temuan", shown(total, "__total" in hidden)]],
+            definition=f"{rec['rows']:,} baris daftar KPU, {rec['matched']:,} cocok dengan register, "
+                       f"{rec['unreadable']:,} tidak terbaca".replace(",", "."),
+            source="Rekonsiliasi adminduk (aplikasi pemilu)", as_of=rec["created_at"]))
+    return section
+
+
+def _blanko_section(on: dt.date) -> Section:
+    section = Section("blanko", "2", "Blanko KTP-el: stok, hutang cetak dan perkiraan lunas",
+                      "Isu strategis 2: layanan KTP-el di tengah keterbatasan blanko dari Kemendagri")
+    try:
+        data = sources.blanko_summary()
+    except sources.Unavailable as exc:
+        section.available, section.unavailable = False, f"Data blanko belum tersedia ({exc})."
+        return section
+    if data is None:
+        section.available, section.unavailable = False, "Belum ada gudang blanko yang tercatat."
+        return section
+    rows = data["rows"]
+    values = {}
+    for i, r in enumerate(rows):
+        values[(i, "backlog")], values[(i, "suket")] = int(r["backlog"]), int(r["suket_open"])
+    total = len(rows) - 1  # the last row is DKI
+    hidden = suppress(values, [Constraint((total, c), tuple((i, c) for i in range(total)))
+                               for c in ("backlog", "suket")])
+    section.tables.append(Table(
+        "Stok blanko, hutang cetak dan Suket per kota",
+        ["Wilayah", "Stok blanko", "Hutang cetak (orang)", "Suket berlaku", "Hari cukup", "Perkiraan lunas"],
+        [[r["name"], r["stock"], shown(r["backlog"], (i, "backlog") in hidden),
+          shown(r["suket_open"], (i, "suket") in hidden), r["days_of_cover"],
+          r["cleared_on"].strftime("%d-%m-%Y") if r["cleared_on"] else "tidak dalam horizon"]
+         for i, r in enumerate(rows)],
+        definition="Hutang cetak: permohonan cetak KTP-el yang menunggu blanko. Perkiraan lunas: simulasi harian "
+                   "stok, kiriman terencana dan kapasitas cetak (aplikasi blanko).",
+        source="Buku stok blanko dan antrean cetak adminduk", as_of=data["as_of"]))
+    return section
+
+
+def _not_yet(key: str, number: str, title: str, issue: str, what: str) -> Section:
+    return Section(key, number, title, issue, available=False,
+                   unavailable=f"Belum tersedia: {what} belum dibangun di adminduk, jadi belum ada angka yang "
+                               "dapat dipertanggungjawabkan.")
+
+
+def build(on: dt.date | None = None) -> Report:
+    on = on or timezone.localdate()
+    snapshot = coverage.latest_snapshot(on)
+    sections = [
+        _election_section(snapshot),
+        _blanko_section(on),
+        _coverage_section(snapshot),
+        _not_yet("inovasi", "2", "Inovasi layanan: jemput bola dan layanan daring",
+                 "Permintaan Komisi A: inovasi mulai dari jemput bola hingga layanan digital",
+                 "pencatatan jemput bola dan permohonan daring (Alpukat Betawi)"),
+        _not_yet("sdm", "3", "Sumber daya manusia", "Isu strategis 3: keterbatasan SDM",
+                 "data pegawai, titik layanan dan kapasitas"),
+    ]
+    return Report(on=on, generated_at=timezone.now(), sections=sections,
+                  snapshot_as_of=snapshot.as_of if snapshot else None)
