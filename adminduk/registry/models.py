@@ -33,7 +33,7 @@ class FamilyQuerySet(models.QuerySet):
         """Families whose address lies in the area `code` (any level)."""
         if code.count(".") == 3:
             return self.filter(kelurahan_id=code)
-        return self.filter(kelurahan_id__startswith=code + ".")
+        return self.filter(kelurahan__code__startswith=code + ".")
 
 
 class Family(models.Model):
