@@ -64,8 +64,8 @@ SPLINK_SETTINGS = {
         {"output_column_name": "name_key", "comparison_levels": [
             _null("name_key"),
             _level("name_key_l = name_key_r", 0.86, 0.0005, "sama"),
-            _level("jaro_winkler_similarity(name_key_l, name_key_r) >= 0.92", 0.09, 0.002, "JW>=0.92"),
-            _level("jaro_winkler_similarity(name_key_l, name_key_r) >= 0.80", 0.045, 0.03, "JW>=0.80"),
+            _level("jaro_winkler_similarity(name_key_l, name_key_r) >= 0.92", 0.12, 0.002, "JW>=0.92"),
+            _level("jaro_winkler_similarity(name_key_l, name_key_r) >= 0.80", 0.015, 0.03, "JW>=0.80"),
             _level("ELSE", 0.005, 0.9675, "lain"),
         ]},
         {"output_column_name": "birth_date", "comparison_levels": [

@@ -24,6 +24,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from adminduk.registry.names import name_key
+from adminduk.registry.nik import is_valid_nik
 
 from . import dp4
 from .eligibility import exclusion_reason_sql, model_a_select
@@ -162,10 +163,15 @@ def make_list(register: pa.Table, polling_day: dt.date, out: Path, *, seed: int 
         taken = {r[0] for r in con.execute("SELECT nik FROM register").fetchall()} if n_unknown else set()
         for i in range(0, len(donors) - 2, 3):
             a, b, c = (dict(zip(LIST_FIELDS, donors[i + j], strict=True)) for j in range(3))
+            # Name and birth date of nobody in particular, listed at a real address.
             first, last = a["nama"].split()[0], b["nama"].split()[-1]
-            row = dict(c, nama=f"{first} {last}", no_kk=b["no_kk"][:12] + f"{rng.randrange(10000):04d}")
+            row = dict(c, nama=f"{first} {last}", no_kk=b["no_kk"][:12] + f"{rng.randrange(10000):04d}",
+                       tanggal_lahir=b["tanggal_lahir"], jenis_kelamin=a["jenis_kelamin"])
+            stem = c["nik"][:6] + a["nik"][6:8] + b["nik"][8:12]
+            if not is_valid_nik(stem + "0001"):
+                stem = c["nik"][:12]
             for _ in range(50):
-                nik = c["nik"][:12] + f"{rng.randrange(1, 10000):04d}"
+                nik = stem + f"{rng.randrange(1, 10000):04d}"
                 if nik not in taken:
                     break
             taken.add(nik)

@@ -1,0 +1,101 @@
+import csv
+import json
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from adminduk.audit.models import AuditEntry
+from adminduk.elections import actions, dp4, queries
+from adminduk.elections.eligibility import MODEL_A_FIELDS
+from adminduk.elections.models import Election
+from adminduk.elections.reference import ensure_reference_elections
+
+from .helpers import build_register
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def extract(cast, tmp_path):
+    people = build_register()
+    election = ensure_reference_elections()
+    extract, copy = actions.do_create_extract(election, actor=cast["dinas"], reason="DP4 uji", version="2023-S1",
+                                              out=tmp_path / "kpu")
+    return people, extract, copy
+
+
+def _niks(path):
+    with open(path, newline="") as fh:
+        return {r["nik"] for r in csv.DictReader(fh)}
+
+
+@pytest.mark.django_db(transaction=False)
+def test_pemilu_2024_ships_as_reference_data():
+    election = ensure_reference_elections()
+    assert election.polling_day.isoformat() == "2024-02-14"
+
+
+def test_each_eligibility_rule_decides_who_is_in_the_dp4(extract):
+    people, extract, copy = extract
+    listed = _niks(dp4.Path(copy.path) / "model_a.csv")
+    assert {people[k].nik for k in ("budi", "siti", "muhammad", "tepat17", "muda_kawin", "typo", "absen")} == listed
+    reasons = {people[k].nik: dp4.exclusion_of(dp4.Path(extract.path), people[k].nik)["reason"]
+               for k in ("kurang17", "tni", "polri", "wna", "mati", "pindah")}
+    assert reasons == {people["kurang17"].nik: "di_bawah_umur", people["tni"].nik: "tni", people["polri"].nik: "polri",
+                       people["wna"].nik: "wna", people["mati"].nik: "meninggal", people["pindah"].nik: "pindah"}
+
+
+def test_every_resident_left_out_has_a_reason_and_the_counts_add_up(extract):
+    people, extract, _ = extract
+    assert extract.eligible == 7
+    assert extract.excluded == {"di_bawah_umur": 1, "meninggal": 1, "pindah": 1, "polri": 1, "tni": 1, "wna": 1}
+    assert extract.eligible + sum(extract.excluded.values()) == len(people)
+    assert extract.eligible_men + extract.eligible_women == extract.eligible
+
+
+def test_the_copy_is_in_model_a_layout_with_a_manifest_and_checksums(extract):
+    _, extract, copy = extract
+    folder = dp4.Path(copy.path)
+    with open(folder / "model_a.csv", newline="") as fh:
+        assert tuple(next(csv.reader(fh))) == MODEL_A_FIELDS
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["penerima"] == "KPU Provinsi DKI Jakarta"
+    assert manifest["dibuat_oleh"] == "dinas.admin"
+    assert manifest["kolom"] == list(MODEL_A_FIELDS)
+    assert manifest["jumlah"]["pemilih"] == 7
+    for name, info in manifest["berkas"].items():
+        assert dp4.sha256_file(folder / name) == info["sha256"]
+    assert copy.fingerprint_key not in (folder / "manifest.json").read_text()
+    with open(folder / "dak2.csv", newline="") as fh:
+        dak2 = list(csv.DictReader(fh))
+    assert sum(int(r["pemilih"]) for r in dak2) == 7
+    assert {r["kecamatan"] for r in dak2} == {"31.71.01", "31.75.06"}
+
+
+def test_the_extract_and_the_hand_over_are_audited_with_row_counts(extract):
+    _, extract, copy = extract
+    entries = {e.action: e for e in AuditEntry.objects.filter(action__startswith="dp4.")}
+    assert entries["dp4.extract"].row_count == 7
+    assert entries["dp4.export"].row_count == 7
+    assert copy.recipient in entries["dp4.export"].query
+
+
+def test_why_a_resident_is_left_out_is_answered_within_jurisdiction_only(extract, cast):
+    people, extract, _ = extract
+    answer = queries.extract_status_of(cast["dinas"], extract, people["tni"].nik, purpose="pengaduan warga")
+    assert answer["reason"] == "tni" and not answer["included"]
+    answer = queries.extract_status_of(cast["officer_gambir"], extract, people["budi"].nik, purpose="pengaduan")
+    assert answer["included"]
+    with pytest.raises(PermissionDenied):
+        queries.extract_status_of(cast["officer_gambir"], extract, people["mati"].nik, purpose="pengaduan")
+    with pytest.raises(PermissionDenied):
+        queries.extract_status_of(cast["dprd"], extract, people["budi"].nik, purpose="ingin tahu")
+
+
+def test_a_version_cannot_be_extracted_twice(extract, cast):
+    _, extract, _ = extract
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as exc:
+        actions.do_create_extract(extract.election, actor=cast["dinas"], reason="uji", version="2023-S1")
+    assert "version" in exc.value.message_dict
