@@ -15,7 +15,7 @@ from adminduk.audit.actions import record as audit_record
 from adminduk.regions.models import Region
 
 from . import indicators
-from .compute import count_kelurahan, roll_up
+from .compute import Register, count_kelurahan, read_register, roll_up
 from .models import AreaIndicator, Snapshot, Target
 
 # An as-of date this many days or more before today is a reconstruction: the register
@@ -29,7 +29,8 @@ def _require_reason(reason: str) -> None:
         raise ValidationError({"reason": "alasan wajib diisi"})
 
 
-def do_recompute(*, as_of: dt.date | None = None, actor=None, reason: str) -> Snapshot:
+def do_recompute(*, as_of: dt.date | None = None, actor=None, reason: str, register: Register | None = None
+                 ) -> Snapshot:
     """Compute every indicator for every area on `as_of` (today by default) and store it.
 
     The register is read in bulk (audited as one batch read by the acting user or
@@ -42,7 +43,7 @@ def do_recompute(*, as_of: dt.date | None = None, actor=None, reason: str) -> Sn
     if as_of > today:
         raise ValidationError({"as_of": f"tanggal data {as_of} ada di masa depan (hari ini {today})"})
     started = time.perf_counter()
-    counts = count_kelurahan(as_of)
+    counts = count_kelurahan(as_of, register)
     areas = {code: (level, name, parent or "") for code, level, name, parent in
              Region.objects.values_list("code", "level", "name", "parent_id")}
     values = roll_up(counts.kelurahan, areas)
@@ -61,6 +62,14 @@ def do_recompute(*, as_of: dt.date | None = None, actor=None, reason: str) -> Sn
         snapshot.seconds = round(time.perf_counter() - started, 3)
         snapshot.save(update_fields=["seconds"])
     return snapshot
+
+
+def do_recompute_series(dates: list[dt.date], *, actor=None, reason: str) -> list[Snapshot]:
+    """Snapshots on several as-of dates from one read of the register (e.g. month-ends,
+    to draw a trend for a register that has just been loaded)."""
+    _require_reason(reason)
+    register = read_register()
+    return [do_recompute(as_of=d, actor=actor, reason=reason, register=register) for d in sorted(dates)]
 
 
 def _parse_target(value) -> Decimal | None:

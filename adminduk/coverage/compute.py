@@ -100,9 +100,22 @@ class Counts:
     kelurahan: dict[str, dict[str, tuple[int, int]]]
 
 
-def count_kelurahan(as_of: dt.date) -> Counts:
-    persons = fetch_arrow(PERSONS_SQL)
-    families = fetch_arrow(FAMILIES_SQL)
+@dataclass
+class Register:
+    """The narrow columns of the register that every indicator needs (Arrow)."""
+
+    persons: object
+    families: object
+
+
+def read_register() -> Register:
+    return Register(fetch_arrow(PERSONS_SQL), fetch_arrow(FAMILIES_SQL))
+
+
+def count_kelurahan(as_of: dt.date, register: Register | None = None) -> Counts:
+    """Counts on one as-of date; pass `register` to count several dates from one read."""
+    register = register or read_register()
+    persons, families = register.persons, register.families
     with duck(persons=persons, families=families) as con:
         cur = con.execute(COUNT_SQL, {"as_of": as_of, "pd": POLLING_DAY})
         names = [d[0] for d in cur.description]
