@@ -68,7 +68,7 @@ class PersonQuerySet(models.QuerySet):
     def in_area(self, code: str):
         if code.count(".") == 3:
             return self.filter(family__kelurahan_id=code)
-        return self.filter(family__kelurahan_id__startswith=code + ".")
+        return self.filter(family__kelurahan__code__startswith=code + ".")
 
     def alive(self):
         return self.filter(status=LifeStatus.HIDUP)
@@ -181,3 +181,24 @@ class LoadBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.source} ({self.persons} penduduk)"
+
+
+class NameToken(models.Model):
+    """The vocabulary of name-key tokens and how many persons carry each one.
+
+    Built from Person.name_key by `registry.search.refresh_name_tokens()` (after a
+    bulk load, and lazily on the first search if empty). Name search uses it to turn
+    a misspelt word into the words that really occur in the register ("santosa" →
+    "santoso"), then looks those exact keys up in the name index: spelling tolerance
+    without a search server and without scanning 11 million names.
+    """
+
+    token = models.CharField(max_length=60, primary_key=True)
+    persons = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("kata nama")
+        verbose_name_plural = _("kata nama")
+
+    def __str__(self) -> str:
+        return f"{self.token} ({self.persons})"

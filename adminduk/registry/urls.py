@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "registry"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("cari/", views.search, name="search"),
+    path("orang/<int:pk>/", views.person, name="person"),
+    path("kk/<int:pk>/", views.family, name="family"),
+]
