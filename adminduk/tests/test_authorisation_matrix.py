@@ -278,9 +278,8 @@ def _admin_urls(world) -> list[str]:
     for model in admin.site._registry:
         if model._meta.app_label not in ("registry", "audit", "accounts"):
             continue
-        info = (model._meta.app_label, model._meta.model_name)
-        urls.append(reverse("admin:%s_%s_changelist" % info))
-        urls.append(reverse("admin:%s_%s_changelist" % info) + "?q=Matriks")
+        changelist = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        urls += [changelist, changelist + "?q=Matriks"]
         if model._meta.label == "registry.Person":
             urls += [reverse("admin:registry_person_change", args=[p.pk]) for p in world.values()]
         if model._meta.label == "registry.Family":
