@@ -39,6 +39,8 @@ TOKEN_PREFIX = "adk"
 SCOPES = {
     "registry.verify": "verifikasi NIK (cocok/tidak cocok, tanpa membuka data)",
     "registry.read": "membaca data penduduk (hanya token petugas, dalam wilayah kerja)",
+    "elections.dp4": "mengunduh salinan DP4 yang diserahkan kepada akun ini (KPU)",
+    "elections.lists": "mengirim daftar pemilih dan membaca ringkasan rekonsiliasinya (KPU)",
 }
 # Data elements a response may carry (the exchange schema of the register). The
 # verification answer is per field too: a field not allowed is neither compared nor
@@ -119,8 +121,8 @@ def _validate(scopes: list[str], fields: list[str], rate: int) -> None:
     unknown = sorted(set(fields) - set(PERSON_FIELDS))
     if unknown:
         raise ValueError(f"fields: kolom tidak dikenal {', '.join(unknown)} (pilihan: {', '.join(PERSON_FIELDS)})")
-    if rate < 1 or rate > 100_000:
-        raise ValueError("rate: batas per menit harus antara 1 dan 100000")
+    if rate < 1 or rate > 1_000_000:
+        raise ValueError("rate: batas per menit harus antara 1 dan 1000000")
 
 
 def issue_token(user: User, *, institution: str, name: str, scopes: list[str], fields: list[str],

@@ -36,15 +36,43 @@ def at_text(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def hash_payload(payload: dict, prev_hash: str) -> str:
-    """SHA-256 over the canonical JSON of `payload` (with `at` already as UTC text)."""
+def _reference_json(payload: dict, prev_hash: str) -> str:
+    """The definition of the hashed text: canonical JSON (sorted keys, no spaces,
+    UTF-8). `canonical_text` builds the same string ~3× faster; tests hold them equal."""
+    payload = dict(payload)
     if not payload.get("token_prefix"):
         # Rows without a token hash exactly as before the field existed, so chains
         # written before migration 0002 still verify.
         payload.pop("token_prefix", None)
     payload["prev_hash"] = prev_hash
-    data = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(data.encode()).hexdigest()
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+_s = json.encoder.encode_basestring  # C-accelerated; what json.dumps(ensure_ascii=False) uses
+
+
+def _n(value) -> str:
+    return "null" if value is None else str(int(value))
+
+
+def canonical_text(seq, at: str, user_id_ref, username, role, action, object_type, niks, query, row_count, purpose,
+                   ip, token_prefix, prev_hash) -> str:
+    """`_reference_json` of these fields, written out in sorted key order (the hot loop
+    of `audit verify`: a million rows must verify in well under 30 s)."""
+    token = f'"token_prefix":{_s(token_prefix)},' if token_prefix else ""
+    return (f'{{"action":{_s(action)},"at":{_s(at)},"ip":{_s(ip)},"niks":{_s(niks)},'
+            f'"object_type":{_s(object_type)},"prev_hash":{_s(prev_hash)},"purpose":{_s(purpose)},'
+            f'"query":{_s(query)},"role":{_s(role)},"row_count":{_n(row_count)},"seq":{_n(seq)},{token}'
+            f'"user_id_ref":{_n(user_id_ref)},"username":{_s(username)}}}')
+
+
+def hash_payload(payload: dict, prev_hash: str) -> str:
+    """SHA-256 over the canonical JSON of `payload` (with `at` already as UTC text)."""
+    p = payload
+    text = canonical_text(p["seq"], p["at"], p["user_id_ref"], p["username"], p["role"], p["action"],
+                          p["object_type"], p["niks"], p["query"], p["row_count"], p["purpose"], p["ip"],
+                          p.get("token_prefix", ""), prev_hash)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def entry_hash(fields: dict, prev_hash: str) -> str:

@@ -11,13 +11,13 @@ of each row in two set-based queries.
 
 from __future__ import annotations
 
-import datetime as dt
+import hashlib
 import time
 from dataclasses import dataclass
 
 from django.db import connection
 
-from .actions import GENESIS_HASH, hash_payload
+from .actions import GENESIS_HASH, canonical_text
 from .models import ChainCheck
 
 _COLUMNS = ("id", "seq", "at", "user_id_ref", "username", "role", "action", "object_type", "niks", "query",
@@ -43,28 +43,30 @@ def head() -> tuple[int, str] | None:
     return (row[0], row[1]) if row else None
 
 
-def _at_text_sqlite(value) -> str:
-    # SQLite keeps naive UTC ("2026-11-28 04:08:38.123456"; Django's converter may hand
-    # it over parsed); the hash uses ISO 8601 with microseconds and a UTC offset.
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value.isoformat(timespec="microseconds") + "+00:00"
+# `at` as the hash's text (ISO 8601, microseconds, UTC offset), computed by the database:
+# SQLite keeps naive UTC text ("2026-11-28 04:08:38.123456", microseconds left out when
+# zero); PostgreSQL formats its timestamptz in UTC.
+_AT_SQLITE = "CAST(at AS TEXT)"
+_AT_POSTGRES = "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
 
 
-def _at_text_aware(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+def _at_from_sqlite_text(value: str) -> str:
+    return f"{value[:10]}T{value[11:19]}{value[19:] or '.000000'}+00:00"
 
 
 def _stream(cur):
     """Rows in seq order, fetched in batches (a server-side cursor on PostgreSQL)."""
-    cur.execute(f"SELECT {', '.join(_COLUMNS)} FROM audit_auditentry ORDER BY seq")
+    at = _AT_POSTGRES if connection.vendor == "postgresql" else _AT_SQLITE
+    columns = ", ".join(at if c == "at" else c for c in _COLUMNS)
+    cur.execute(f"SELECT {columns} FROM audit_auditentry ORDER BY seq")
     while rows := cur.fetchmany(_BATCH):
         yield from rows
 
 
 def _check_chain(rows) -> tuple[int, int | None, str, int | None, str]:
     """(rows, head seq, head hash, first broken seq, message)."""
-    at_text = _at_text_sqlite if connection.vendor == "sqlite" else _at_text_aware
+    sqlite = connection.vendor == "sqlite"
+    sha256 = hashlib.sha256
     expected_prev, expected_seq, count, last = GENESIS_HASH, 1, 0, (None, "")
     for (_id, seq, at, user_id_ref, username, role, action, object_type, niks, query, row_count, purpose, ip,
          token_prefix, prev_hash, digest) in rows:
@@ -77,10 +79,9 @@ def _check_chain(rows) -> tuple[int, int | None, str, int | None, str]:
         if prev_hash != expected_prev:
             return count, *last, seq, f"entri #{seq}: prev_hash tidak cocok dengan hash entri sebelumnya " \
                                       "(entri dihapus, disisipkan atau diurutkan ulang)"
-        payload = {"seq": seq, "at": at_text(at), "user_id_ref": user_id_ref, "username": username, "role": role,
-                   "action": action, "object_type": object_type, "niks": niks, "query": query,
-                   "row_count": row_count, "purpose": purpose, "ip": ip, "token_prefix": token_prefix}
-        if hash_payload(payload, prev_hash) != digest:
+        text = canonical_text(seq, _at_from_sqlite_text(at) if sqlite else at, user_id_ref, username, role, action,
+                              object_type, niks, query, row_count, purpose, ip, token_prefix, prev_hash)
+        if sha256(text.encode()).hexdigest() != digest:
             return count, *last, seq, f"entri #{seq}: isi entri tidak cocok dengan hash-nya (entri diubah)"
         expected_prev, expected_seq, last = digest, seq + 1, (seq, digest)
     return count, *last, None, ""
