@@ -251,7 +251,7 @@ def _delete_register() -> None:
         for rel in model._meta.related_objects:
             if rel.related_model in (Person, Family, History):
                 continue
-            if rel.related_model._default_manager.filter(**{f"{rel.field.name}__isnull": False}).exists():
+            if rel.related_model._base_manager.filter(**{f"{rel.field.name}__isnull": False}).exists():
                 blocking.append(rel.related_model._meta.label)
     if blocking:
         raise BulkLoadError([

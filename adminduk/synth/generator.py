@@ -54,7 +54,7 @@ EPOCH = dt.date(1970, 1, 1)
 # per family). See DOMAIN.md §1.2 for the real-world cases each one imitates.
 DEFAULT_RATES = {
     "duplicate_person": 0.002,  # one person under two NIKs (a second record, maybe another KK)
-    "invalid_nik": 0.0005,  # 15/17 digits, serial 0000, impossible date (manual entry, SIAK→KTP-el)
+    "invalid_nik": 0.0005,  # 15 digits, serial 0000, impossible date (manual entry, SIAK→KTP-el)
     "shared_nik": 0.0003,  # two different people with one NIK
     "dead_unrecorded": 0.002,  # alive in the register, dead in truth (no death record)
     "nik_date_differs": 0.003,  # birth date corrected after the NIK was issued (legitimate)
@@ -259,7 +259,12 @@ class Population:
             yield self.persons_batch(start, min(start + chunk, self.n_persons))
 
     def persons_table(self) -> pa.Table:
-        return pa.Table.from_batches(list(self.persons_batches()))
+        """All persons in memory, in the exchange schema (plain strings, as read from Parquet)."""
+        table = pa.Table.from_batches(list(self.persons_batches()))
+        for i, f in enumerate(table.schema):
+            if pa.types.is_dictionary(f.type):
+                table = table.set_column(i, f.name, table.column(i).cast(pa.string()))
+        return table
 
     def persons_batch(self, start: int, stop: int) -> pa.RecordBatch:
         """Rows start..stop of persons.parquet (thread-safe: Arrow releases the GIL)."""
@@ -775,15 +780,15 @@ def generate(residents: int, seed: int, rates: dict | None = None, *, as_of: dt.
 
     n_persons_rate = lambda key: int(round(residents * rates[key]))  # noqa: E731
     invalid = pick(np.flatnonzero(alive & (age >= 17)), n_persons_rate("invalid_nik"))
-    kinds = np.array(["length_15", "length_17", "serial_0000", "impossible_date"])
-    invalid_kind = kinds[(rng.random(len(invalid)) * 4).astype(np.int64)]
+    # No 17-digit kind: Person.nik holds 16 characters, so such a NIK can never reach the
+    # register (the importer rejects it); it belongs in import tests, not in a register.
+    kinds = np.array(["length_15", "serial_0000", "impossible_date"])
+    invalid_kind = kinds[(rng.random(len(invalid)) * len(kinds)).astype(np.int64)]
     original = nik[invalid].copy()
     for i, (row, kind) in enumerate(zip(invalid, invalid_kind, strict=True)):
         value = nik[row]
         if kind == "length_15":
             value = value // 10  # a digit lost in manual entry
-        elif kind == "length_17":
-            value = value * 10 + (row % 10)
         elif kind == "serial_0000":
             value = value // 10_000 * 10_000
         else:
