@@ -145,3 +145,6 @@ class ReconciliationCount(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["reconciliation", "kelurahan_code", "category"],
                                                name="reconciliation_count_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kelurahan_code} {self.category}: {self.count}"

@@ -19,7 +19,7 @@ from adminduk.audit.actions import record as audit_record
 from adminduk.regions.models import Region
 
 from . import dp4
-from .models import Category, ExclusionReason, Extract, ExtractCopy, Reconciliation, ReconciliationCount
+from .models import Category, ExclusionReason, Extract, ExtractCopy, Reconciliation
 
 # Aggregates shown to the DPRD: a cell below this is shown as "< 10" (re-identification
 # risk of small counts, UU 27/2022).

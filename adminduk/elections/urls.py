@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.contrib.auth.decorators import login_required
+from django.urls import path
+
+from . import views
 
 app_name = "elections"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", login_required(views.index), name="index"),
+    path("rekonsiliasi/<int:pk>/", login_required(views.summary), name="summary"),
+    path("rekonsiliasi/<int:pk>/kelurahan/<str:code>/", login_required(views.worklist), name="worklist"),
+    path("ringkasan/", login_required(views.dprd), name="dprd"),
+]

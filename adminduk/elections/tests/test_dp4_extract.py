@@ -31,7 +31,7 @@ def _niks(path):
 
 @pytest.mark.django_db(transaction=False)
 def test_pemilu_2024_ships_as_reference_data():
-    election = ensure_reference_elections()
+    election = Election.objects.get(slug="pemilu-2024")
     assert election.polling_day.isoformat() == "2024-02-14"
 
 
