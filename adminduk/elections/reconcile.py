@@ -138,7 +138,11 @@ def reconcile_file(polling_day: dt.date, list_path: Path, out: Path, *, register
     with dp4.duck_session(register_in=register) as con:
         intake.normalise(con, parsed, regions)
         del parsed
-        result = reconcile(con, polling_day)
+        prepare_register(con, polling_day)
+        # The register now lives in DuckDB: let go of the Arrow copy (GBs at DKI scale).
+        con.unregister("register_in")
+        del register
+        result = reconcile(con)
         write_outputs(con, out)
     return result
 
@@ -153,15 +157,19 @@ def _name_keys(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     con.unregister("keys_in")
 
 
-def reconcile(con: duckdb.DuckDBPyConnection, polling_day: dt.date) -> Result:
-    """On tables `register_in` (REGISTER_COLUMNS) and `lst` (intake.normalise): classify.
-    Leaves TEMP TABLE `findings`."""
+def prepare_register(con: duckdb.DuckDBPyConnection, polling_day: dt.date) -> None:
+    """TEMP TABLE `reg` from `register_in` (REGISTER_COLUMNS), with the DP4 exclusion reason."""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE reg AS
         SELECT id, nik, kk, upper(regexp_replace(trim(name), '\\s+', ' ', 'g')) AS nama, name_key, sex, birth_date,
                status, occupation, citizenship, marital_status, kelurahan_code,
                try_cast(rt AS INTEGER) AS rt, try_cast(rw AS INTEGER) AS rw,
                {exclusion_reason_sql(polling_day)} AS reason
         FROM register_in""")
+
+
+def reconcile(con: duckdb.DuckDBPyConnection) -> Result:
+    """On tables `reg` (prepare_register) and `lst` (intake.normalise): link and classify.
+    Leaves TEMP TABLE `findings`."""
     # 1. Exact NIK, verified. The register may hold a NIK twice (DOMAIN.md §1.2): keep the
     # holder whose name agrees best.
     con.execute("""CREATE OR REPLACE TEMP TABLE exact AS
