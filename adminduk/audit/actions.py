@@ -96,7 +96,9 @@ def _lock_chain() -> None:
 def chain_locked():
     """A transaction holding the chain lock, for callers that must decide something
     and append in one step (the API's rate limit counts rows under this lock)."""
-    with transaction.atomic():
+    # savepoint=False: nested in a caller's transaction, a failure here must fail the
+    # whole transaction anyway, and savepoints cost two statements per audit row.
+    with transaction.atomic(savepoint=False):
         outer = not getattr(connection, "audit_chain_locked", False)
         if outer:
             _lock_chain()
