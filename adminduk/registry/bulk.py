@@ -259,6 +259,10 @@ def _delete_register() -> None:
             + ", ".join(sorted(set(blocking))) + ")"
         ])
     with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            # Deferred foreign-key checks would leave "pending trigger events" that
+            # forbid the ALTER TABLEs of the copy that follows: check them now.
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cur.execute("DELETE FROM registry_history WHERE person_id IS NOT NULL OR family_id IS NOT NULL")
         cur.execute("DELETE FROM registry_person")
         cur.execute("DELETE FROM registry_family")
