@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import resource
 import statistics
@@ -59,14 +60,39 @@ def timed_child(args: list[str], env: dict | None = None) -> tuple[float, float]
     return wall, usage.ru_maxrss / 1024 / 1024  # ru_maxrss is in KiB on Linux
 
 
+def _generator_version() -> str:
+    from adminduk.synth.generator import GENERATOR_VERSION
+
+    return GENERATOR_VERSION
+
+
+def _dataset_stamp(out: Path) -> str:
+    """What identifies a generated dataset: its persons file's SHA-256 from the manifest."""
+    try:
+        meta = json.loads((out / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return ""
+    if meta.get("generator_version") != _generator_version():
+        return ""
+    return meta.get("files", {}).get("persons.parquet", {}).get("sha256", "")
+
+
 def dataset(scale: int = DKI_RESIDENTS, seed: int = SEED) -> Path:
-    """Directory with persons.parquet / families.parquet for `scale` residents (cached)."""
+    """Directory with persons.parquet / families.parquet for `scale` residents (cached).
+
+    Regenerated when the generator's version changed since the cached files were made.
+    """
     out = BENCH_VAR / f"synth-{scale}-{seed}"
-    if not (out / "persons.parquet").exists():
+    if not _dataset_stamp(out):
         with machine_lock():
-            if not (out / "persons.parquet").exists():
-                adminduk("synth", "--residents", str(scale), "--seed", str(seed), "--out", str(out))
+            if not _dataset_stamp(out):
+                adminduk("synth", "--residents", str(scale), "--seed", str(seed), "--out", str(out), "--no-progress")
     return out
+
+
+def _loaded(marker: Path, data: Path) -> bool:
+    # The marker holds the stamp of the dataset that was loaded: a new dataset reloads.
+    return marker.exists() and marker.read_text().strip() == _dataset_stamp(data)
 
 
 def sqlite_env(scale: int = DKI_RESIDENTS) -> dict:
@@ -74,16 +100,17 @@ def sqlite_env(scale: int = DKI_RESIDENTS) -> dict:
     path = BENCH_VAR / f"register-{scale}.sqlite3"
     env = {"ADMINDUK_SQLITE_PATH": str(path), "DATABASE_URL": ""}
     marker = path.with_suffix(".loaded")
-    if not marker.exists():
+    data = dataset(scale)
+    if not _loaded(marker, data):
         with machine_lock():
-            if not marker.exists():
+            if not _loaded(marker, data):
                 BENCH_VAR.mkdir(parents=True, exist_ok=True)
                 for suffix in ("", "-wal", "-shm"):
                     Path(str(path) + suffix).unlink(missing_ok=True)
                 adminduk("migrate", "-v", "0", env=env)
                 adminduk("load_regions", env=env)
-                adminduk("load", str(dataset(scale)), env=env)
-                marker.touch()
+                adminduk("load", str(data), env=env)
+                marker.write_text(_dataset_stamp(data))
     return env
 
 
@@ -92,17 +119,18 @@ def postgres_env(scale: int = DKI_RESIDENTS) -> dict:
     name = f"adminduk_bench_{scale}"
     env = {"DATABASE_URL": f"{PG_ADMIN_URL}/{name}"}
     marker = BENCH_VAR / f"{name}.loaded"
-    if not marker.exists():
+    data = dataset(scale)
+    if not _loaded(marker, data):
         with machine_lock():
-            if not marker.exists():
+            if not _loaded(marker, data):
                 subprocess.run(["psql", f"{PG_ADMIN_URL}/test", "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
                                check=True)
                 subprocess.run(["psql", f"{PG_ADMIN_URL}/test", "-qc", f"CREATE DATABASE {name}"], check=True)
                 adminduk("migrate", "-v", "0", env=env)
                 adminduk("load_regions", env=env)
-                adminduk("load", str(dataset(scale)), env=env)
+                adminduk("load", str(data), env=env)
                 BENCH_VAR.mkdir(parents=True, exist_ok=True)
-                marker.touch()
+                marker.write_text(_dataset_stamp(data))
     return env
 
 

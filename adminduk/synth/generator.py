@@ -44,7 +44,7 @@ from adminduk.registry.choices import (
 
 from .pools import CULTURES, DKI_BIRTHPLACES, ROMAN, STREET_PREFIXES, STREET_ROOTS, name_pools, origin_table
 
-GENERATOR_VERSION = "1.0"
+GENERATOR_VERSION = "1.1"
 AS_OF = dt.date(2023, 1, 18)
 ELECTION_DAY = dt.date(2024, 2, 14)  # Pemilu 2024: the DPT age cut-off (DOMAIN.md §3)
 REGIONS_DIR = Path(__file__).resolve().parent.parent / "regions"
