@@ -167,19 +167,20 @@ def do_print_run(store: Store, count: int, *, actor) -> PrintRun:
     if not ledger.can_print(actor, store):
         raise ValidationError({"store": f"anda tidak berwenang mencetak di {store.name}"})
     store = ledger.lock_stores(store.pk)[store.pk]
-    stock = ledger.balance(store.pk)
+    seq, stock = ledger.head(store.pk)
     if stock == 0:
         raise ValidationError({"count": f"stok blanko di {store.name} habis: tidak ada kartu yang dapat dicetak"})
     batch = list(next_in_queue(store, min(count, stock)))
     if not batch:
         raise ValidationError({"count": "tidak ada permohonan yang menunggu cetak"})
-    run = PrintRun.objects.create(store=store, actor=actor if getattr(actor, "pk", None) else None, requested=count)
+    # Every request of the batch is printed or the whole run is rolled back.
+    run = PrintRun.objects.create(store=store, actor=actor if getattr(actor, "pk", None) else None, requested=count,
+                                  printed=len(batch))
     niks = []
     for request in batch:
-        printed = print_locked(request, store, actor=actor, run=run)
+        printed = print_locked(request, store, actor=actor, run=run, known_head=(seq, stock))
+        seq, stock = seq + 1, stock - 1
         niks.append(printed.person.nik)
-    PrintRun.objects.filter(pk=run.pk).update(printed=len(niks))
-    run.printed = len(niks)
     audit_record(actor, "ktp.print_run", purpose="cetak KTP-el", niks=niks, row_count=len(niks),
                  query=f"store={store.region_id} run={run.pk}")
     return run

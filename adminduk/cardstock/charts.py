@@ -31,7 +31,7 @@ def line_chart(dates: list[dt.date], series: list[tuple[str, list[float], str]],
         parts.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="11" fill="#5b6b7c">'
                      f'{int(v):,}</text>'.replace(",", "."))
     for i, d in enumerate(dates):
-        if d.day == 1 or i == 0:
+        if d.day == 1 or (i == 0 and d.day < 25):
             parts.append(f'<line x1="{x(i):.1f}" x2="{x(i):.1f}" y1="{top}" y2="{top + h}" stroke="#eef2f6"/>')
             parts.append(f'<text x="{x(i):.1f}" y="{top + h + 16}" font-size="11" fill="#5b6b7c">{d:%d/%m/%y}</text>')
     for d, label in marks:

@@ -33,6 +33,10 @@ def setup(stdout):
         stdout.write("blanko: register atau pengguna Dinas belum ada; antrean dan buku blanko dilewati")
         return
     scale = residents / DKI
+    # Printing capacity at the scale of the demo register (a whole printer per Satpel
+    # would make every backlog vanish in a day), at least one card a day.
+    Store.objects.filter(kind=StoreKind.SERVICE_POINT, daily_capacity=actions.DEFAULT_SERVICE_POINT_CAPACITY).update(
+        daily_capacity=max(1, round(actions.DEFAULT_SERVICE_POINT_CAPACITY * scale * 4)))
     rng = random.Random(20230118)
     if not PrintRequest.objects.exists():
         n = _queue(dinas, rng)

@@ -59,7 +59,7 @@ class Result:
     days: list[dt.date]
     backlog: np.ndarray  # [day, unit] end-of-day backlog
     stock: np.ndarray  # [day, unit] end-of-day stock at the unit
-    pool: np.ndarray  # [day] blanks not yet at a printer (incl. in transit)
+    pool: np.ndarray  # [day] blanks arrived at the Dinas / Suku Dinas, not yet at a printer
     printed: np.ndarray  # [day, unit]
     demand: np.ndarray  # [day, unit]
     params: Params
@@ -121,7 +121,6 @@ def simulate(params: Params) -> Result:
     for s in params.shipments:
         arrive = max(s.on, params.start) + dt.timedelta(days=params.distribution_lag_days)
         in_transit[arrive] = in_transit.get(arrive, 0.0) + s.quantity
-    transit_total = float(sum(in_transit.values()))
     out_backlog = np.zeros((n_days, len(units)))
     out_stock = np.zeros((n_days, len(units)))
     out_printed = np.zeros((n_days, len(units)))
@@ -129,7 +128,6 @@ def simulate(params: Params) -> Result:
     for t, day in enumerate(days):
         arriving = in_transit.pop(day, 0.0)
         pool += arriving
-        transit_total -= arriving
         backlog += demand[t]
         if pool >= 1 and len(units):
             shortfall = np.clip(backlog + demand[t] * params.distribution_lag_days - stock, 0, None)
@@ -146,7 +144,7 @@ def simulate(params: Params) -> Result:
             backlog -= printed
             out_printed[t] = printed
         out_backlog[t], out_stock[t] = backlog, stock
-        out_pool[t] = pool + transit_total
+        out_pool[t] = pool
     return Result(days, out_backlog, out_stock, out_pool, out_printed, demand, params)
 
 

@@ -56,10 +56,12 @@ def balances() -> dict[int, int]:
         return dict(cur.fetchall())
 
 
-def append(store: Store, kind: str, quantity: int, *, actor, reason: str = "", **fields) -> Movement:
+def append(store: Store, kind: str, quantity: int, *, actor, reason: str = "", known_head=None,
+           **fields) -> Movement:
     """Append one movement to a locked store's ledger. Refuses a balance below zero
-    with an error on the field `quantity`, in words an officer understands."""
-    seq, current = head(store.pk)
+    with an error on the field `quantity`, in words an officer understands.
+    `known_head`: (seq, balance) the caller read under the same lock (saves a query)."""
+    seq, current = known_head or head(store.pk)
     after = current + quantity
     if after < 0:
         if current == 0:
@@ -70,8 +72,9 @@ def append(store: Store, kind: str, quantity: int, *, actor, reason: str = "", *
                                    reason=reason, **fields)
 
 
-def consume(store: Store, *, actor, print_run=None, reason: str = "") -> Movement:
-    return append(store, MovementKind.CONSUMPTION, -1, actor=actor, print_run=print_run, reason=reason)
+def consume(store: Store, *, actor, print_run=None, reason: str = "", known_head=None) -> Movement:
+    return append(store, MovementKind.CONSUMPTION, -1, actor=actor, print_run=print_run, reason=reason,
+                  known_head=known_head)
 
 
 # --- Who may do what with a store ---------------------------------------------------------

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -21,6 +22,8 @@ from django.utils import timezone
 from adminduk.analytics import engine
 from adminduk.documents.models import PrintRequest, RequestStatus, Suket
 from adminduk.documents.rules import add_months
+from adminduk.registry.choices import LifeStatus
+from adminduk.registry.models import Person
 
 from . import forecast, ledger
 from .models import DemandBasis, Shipment, ShipmentStatus, Store, StoreKind
@@ -67,8 +70,18 @@ def turning_17_counts(start: dt.date, months: int, *, by_kelurahan: bool = False
 
 
 def register_residents() -> int:
-    table = engine.fetch_arrow("SELECT COUNT(*) AS n FROM registry_person WHERE status = 'hidup'")
-    return int(table.column("n")[0].as_py() or 0)
+    return Person.objects.filter(status=LifeStatus.HIDUP).count()
+
+
+def cached_turning_17(start: dt.date, months: int) -> dict:
+    """`turning_17_counts` for the whole register, kept ten minutes: the dashboard shows
+    the seed scenario on every visit and the register's age structure moves slowly."""
+    key = f"blanko:t17:{start}:{months}:{register_residents()}"
+    value = cache.get(key)
+    if value is None:
+        value = turning_17_counts(start, months)
+        cache.set(key, value, 600)
+    return value
 
 
 def refresh_demand(as_of: dt.date | None = None, months: int = 12) -> int:
@@ -199,7 +212,7 @@ def scenario_params(cfg: dict, *, turning_17_per_month: float | None = None) -> 
         t17_note = "diberikan sebagai opsi"
     else:
         residents = register_residents()
-        counts = turning_17_counts(start, len(months))
+        counts = cached_turning_17(start, len(months))
         scale = cfg["population"] / residents if residents else 0
         by_month = {m: counts.get(m, 0) * scale for m in months}
         t17_note = (f"register: {residents:,} penduduk aktif, diskalakan ×{scale:,.2f} ke {cfg['population']:,}"

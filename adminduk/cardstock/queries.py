@@ -23,7 +23,7 @@ def stores_in_area(user):
         return Store.objects.all()
     if code is None:
         return Store.objects.none()
-    return Store.objects.filter(Q(region_id=code) | Q(region_id__startswith=code + "."))
+    return Store.objects.filter(Q(region_id=code) | Q(region__code__startswith=code + "."))
 
 
 def get_store(user, code: str) -> Store:
@@ -50,7 +50,8 @@ def queue_counts(store: Store) -> dict:
             "suket_open": Suket.objects.filter(store=store, replaced_at__isnull=True).count()}
 
 
-def ledger_rows(user, *, store: str = "", kind: str = "", date_from=None, date_to=None, limit: int = 200):
+def ledger_rows(user, *, store: str = "", kind: str = "", date_from=None, date_to=None, limit: int = 100):
+    """The newest `limit` movements matching the filters, and how many match."""
     if not ledger.can_view_ledger(user):
         raise PermissionDenied("peran ini tidak dapat melihat buku blanko")
     qs = Movement.objects.filter(store__in=stores_in_area(user)).select_related("store", "counterpart", "actor")
@@ -62,7 +63,7 @@ def ledger_rows(user, *, store: str = "", kind: str = "", date_from=None, date_t
         qs = qs.filter(at__date__gte=date_from)
     if date_to:
         qs = qs.filter(at__date__lte=date_to)
-    return qs.order_by("-at", "-id")[:limit]
+    return list(qs.order_by("-at", "-id")[:limit]), qs.count()
 
 
 def printable_stores(user):

@@ -6,6 +6,7 @@ app_name = "cardstock"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("antrean/", views.queue_pick, name="queue_pick"),
     path("antrean/<str:code>/", views.queue, name="queue"),
     path("buku/", views.ledger_view, name="ledger"),
     path("terima/", views.receipt, name="receipt"),

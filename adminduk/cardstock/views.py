@@ -61,8 +61,14 @@ def dashboard(request):
     return render(request, "cardstock/dashboard.html", {
         "rows": rows, "chart": chart, "whatif": whatif, "shipments": shipments, "as_of": state.params.start,
         "seed": seed, "seed_chart": seed_chart, "allocation": allocation,
-        "printable": queries.printable_stores(request.user)[:50], "is_whatif": bool(extra or moved or factor != 1.0),
+        "printable": queries.printable_stores(request.user), "is_whatif": bool(extra or moved or factor != 1.0),
     })
+
+
+@login_required
+def queue_pick(request):
+    """The queue picker of the dashboard (a plain GET form: no script)."""
+    return redirect("cardstock:queue", code=request.GET.get("toko", "").strip() or "-")
 
 
 @login_required
@@ -86,8 +92,8 @@ def queue(request, code):
 def ledger_view(request):
     filt = forms.LedgerFilter(request.GET or None)
     data = filt.cleaned_data if filt.is_valid() else {}
-    rows = queries.ledger_rows(request.user, **{k: v for k, v in data.items() if v})
-    return render(request, "cardstock/ledger.html", {"rows": rows, "filter": filt})
+    rows, total = queries.ledger_rows(request.user, **{k: v for k, v in data.items() if v})
+    return render(request, "cardstock/ledger.html", {"rows": rows, "filter": filt, "total": total})
 
 
 def _form_page(request, form, title, run, success):

@@ -183,14 +183,19 @@ def next_in_queue(store: Store, count: int, *, on: dt.date | None = None):
             .order_by("priority", "requested_at", "id")[:count])
 
 
-def print_locked(request: PrintRequest, store: Store, *, actor, run: PrintRun | None = None) -> PrintRequest:
-    """Print one card. The caller holds the store's lock and the transaction."""
+def print_locked(request: PrintRequest, store: Store, *, actor, run: PrintRun | None = None,
+                 known_head=None) -> PrintRequest:
+    """Print one card. The caller holds the store's lock and the transaction.
+    `known_head`: the store's ledger head read under that lock (the hot path saves a query)."""
     if request.status != RequestStatus.WAITING:
         raise ValidationError({"request": f"permohonan #{request.pk} sudah {request.get_status_display().lower()}"})
     if request.not_before and request.not_before > timezone.localdate():
         raise ValidationError({"request": f"kartu baru boleh dicetak mulai {request.not_before:%d-%m-%Y} (usia 17)"})
-    person = _lock_person(request.person_id)
-    movement = ledger.consume(store, actor=actor, print_run=run, reason=f"cetak permohonan #{request.pk}")
+    # Only what the transition and the audit need: the hot path of a print.
+    qs = Person.objects.only("id", "nik", "ktp_state")
+    person = (qs.select_for_update() if connection.vendor == "postgresql" else qs).get(pk=request.person_id)
+    movement = ledger.consume(store, actor=actor, print_run=run, reason=f"cetak permohonan #{request.pk}",
+                              known_head=known_head)
     now = timezone.now()
     serial = f"{store.region_id.replace('.', '')}-{movement.seq:07d}"
     updated = PrintRequest.objects.filter(pk=request.pk, status=RequestStatus.WAITING).update(

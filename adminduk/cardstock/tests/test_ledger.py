@@ -84,7 +84,7 @@ OPS = st.lists(st.one_of(
 ), max_size=25)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=OPS)
 def test_balances_always_equal_a_recount_and_are_never_negative(cast, ops):
     with transaction.atomic():
