@@ -19,14 +19,23 @@ GRID = "#dde3ea"
 MUTED = "#5b6b7c"
 
 
+def short_name(name: str) -> str:
+    """Area names without the administrative prefix, so chart labels fit."""
+    for prefix in ("Kabupaten Administrasi ", "Kota Administrasi ", "Kab. Adm. ", "Kota Adm. "):
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return name
+
+
 def _fmt(value: Decimal | float) -> str:
     return f"{float(value):.1f}".replace(".", ",")
 
 
-def bars(items: list[tuple[str, Decimal | None, Decimal | None]], *, title: str = "", width: int = 640) -> str:
-    """Horizontal bars of percentages (0–100), one per (label, percent, target).
+def bars(items: list[tuple], *, title: str = "", width: int = 640) -> str:
+    """Horizontal bars of percentages (0–100), one per (label, percent, target[, text]).
 
     A bar below its target is drawn in the warning colour; the target is a green tick.
+    An item with its own text (a bound such as "> 99,9%") is drawn grey with that text.
     """
     row, left, right, top = 22, 190, 60, 26 if title else 8
     height = top + row * len(items) + 24
@@ -39,16 +48,18 @@ def bars(items: list[tuple[str, Decimal | None, Decimal | None]], *, title: str 
         x = left + plot * pct / 100
         parts.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - 20}" stroke="{GRID}"/>')
         parts.append(f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="{MUTED}">{pct}%</text>')
-    for i, (label, pct, target) in enumerate(items):
+    for i, item in enumerate(items):
+        label, pct, target = item[:3]
+        text = item[3] if len(item) > 3 and item[3] else None
         y = top + i * row
-        parts.append(f'<text x="{left - 6}" y="{y + 15}" text-anchor="end">{escape(label[:30])}</text>')
+        parts.append(f'<text x="{left - 6}" y="{y + 15}" text-anchor="end">{escape(short_name(label)[:30])}</text>')
         if pct is None:
             parts.append(f'<text x="{left + 4}" y="{y + 15}" fill="{MUTED}">–</text>')
             continue
         w = plot * min(float(pct), 100) / 100
-        colour = BELOW if target is not None and pct < target else ACCENT
+        colour = MUTED if text else BELOW if target is not None and pct < target else ACCENT
         parts.append(f'<rect x="{left}" y="{y + 4}" width="{w:.1f}" height="{row - 8}" fill="{colour}"/>')
-        parts.append(f'<text x="{left + w + 4:.1f}" y="{y + 15}">{_fmt(pct)}%</text>')
+        parts.append(f'<text x="{left + w + 4:.1f}" y="{y + 15}">{escape(text) if text else _fmt(pct) + "%"}</text>')
         if target is not None:
             tx = left + plot * float(target) / 100
             parts.append(f'<line x1="{tx:.1f}" y1="{y + 1}" x2="{tx:.1f}" y2="{y + row - 1}" stroke="{TARGET}" '
@@ -64,7 +75,7 @@ def trend(points: list[tuple[dt.date, Decimal | None]], *, target: Decimal | Non
     The y axis starts below the lowest value (coverage moves by tenths of a point), and
     says so by its labels.
     """
-    top, left, right, bottom = 26 if title else 10, 48, 16, 28
+    top, left, right, bottom = 26 if title else 10, 48, 34, 28
     values = [float(p) for _, p in points if p is not None]
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
              f'aria-label="{escape(title)}" class="chart" font-family="system-ui, sans-serif" font-size="12">']

@@ -137,7 +137,9 @@ def level_figures(snapshot: Snapshot, level: str, indicator: str | None = None) 
     rows = AreaIndicator.objects.filter(snapshot=snapshot, level=level)
     if indicator:
         rows = rows.filter(indicator=indicator)
-    return sorted(_figures(rows, effective_targets(snapshot.as_of.year)), key=lambda f: (f.area_code, f.indicator))
+    order = {k: i for i, k in enumerate(indicators.KEYS)}
+    return sorted(_figures(rows, effective_targets(snapshot.as_of.year)),
+                  key=lambda f: (f.area_code, order[f.indicator]))
 
 
 LEAGUE_SORTS = {

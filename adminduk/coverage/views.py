@@ -141,7 +141,9 @@ def targets(request):
 
 @login_required
 def definitions(request):
-    _viewer(request)
+    # Definitions are not data: the DPRD reads them too, to trace a figure in the report.
+    if request.user.role != Role.DPRD:
+        _viewer(request)
     return render(request, "coverage/definitions.html", {"indicators": indicators.INDICATORS,
                                                          "source": indicators.SOURCE_REGISTER,
                                                          "snapshots": queries.snapshot_list()})

@@ -23,6 +23,8 @@ from reportlab.lib.units import cm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import HRFlowable
 
+from adminduk.coverage.charts import short_name
+
 from .summary import Chart, Report
 
 ACCENT = colors.HexColor("#0b5ea8")
@@ -62,15 +64,17 @@ def _bars(chart: Chart, width: float) -> Drawing:
         x = left + plot * pct / 100
         d.add(Line(x, 14, x, base, strokeColor=GRID, strokeWidth=0.5))
         d.add(String(x, 4, f"{pct}%", fontSize=7, fillColor=MUTED, textAnchor="middle"))
-    for i, (label, pct, target) in enumerate(chart.items):
+    for i, item in enumerate(chart.items):
+        label, pct, target = item[:3]
+        text = item[3] if len(item) > 3 and item[3] else None
         y = base - (i + 1) * row
-        d.add(String(left - 4, y + 4, str(label)[:28], fontSize=7.5, textAnchor="end"))
+        d.add(String(left - 4, y + 4, short_name(str(label))[:28], fontSize=7.5, textAnchor="end"))
         if pct is None:
             continue
         w = plot * min(float(pct), 100) / 100
-        colour = BELOW if target is not None and pct < target else ACCENT
+        colour = MUTED if text else BELOW if target is not None and pct < target else ACCENT
         d.add(Rect(left, y + 2, w, row - 5, fillColor=colour, strokeColor=None))
-        d.add(String(left + w + 3, y + 4, f"{float(pct):.1f}%".replace(".", ","), fontSize=7))
+        d.add(String(left + w + 3, y + 4, text or f"{float(pct):.1f}%".replace(".", ","), fontSize=7))
         if target is not None:
             tx = left + plot * float(target) / 100
             d.add(Line(tx, y, tx, y + row - 1, strokeColor=TARGET, strokeWidth=2))
@@ -131,7 +135,8 @@ def render_pdf(report: Report, out: Path) -> None:
                   + (f" · snapshot cakupan per {report.snapshot_as_of:%d-%m-%Y}" if report.snapshot_as_of else ""),
                   body),
         Paragraph("Hanya angka agregat per kota dan DKI; tidak ada nama atau NIK. Angka 1–9 ditampilkan sebagai "
-                  "&lt;10, dengan penyamaran pelengkap bila jumlah baris atau kolom dapat membukanya.", small),
+                  "&lt;10; × adalah angka lain yang disamarkan karena jumlah baris atau kolom dapat membuka angka "
+                  "kecil. Persen ditampilkan sebagai batas (&gt; 99,9%) bila angka pastinya dapat membukanya.", small),
     ]
     if report.audit_head:
         story.append(Paragraph(f"Kepala rantai audit: #{report.audit_head[0]} · {report.audit_head[1]}", small))
@@ -155,7 +160,9 @@ def render_pdf(report: Report, out: Path) -> None:
             meta = " ".join(filter(None, [
                 f"Definisi: {t.definition}." if t.definition else "", f"Sumber: {t.source}." if t.source else "",
                 f"Data per {t.as_of:%d-%m-%Y}." if t.as_of else "", f"{t.note}." if t.note else ""]))
-            story.append(KeepTogether([Paragraph(esc(t.title), h3), table, Spacer(1, 2), Paragraph(esc(meta), small)]))
+            items = [Paragraph(esc(d), small) for d in t.definition_items]
+            story.append(KeepTogether([Paragraph(esc(t.title), h3), table, Spacer(1, 2), *items,
+                                       Paragraph(esc(meta), small)]))
         for chart in section.charts:
             story.append(Spacer(1, 6))
             story.append(_trend(chart, width) if chart.kind == "trend" else _bars(chart, width))

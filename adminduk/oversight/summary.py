@@ -21,7 +21,7 @@ from adminduk.coverage import indicators
 from adminduk.coverage import queries as coverage
 
 from . import sources
-from .suppression import SUPPRESSED, Constraint, bounded_percent, is_small, shown, suppress
+from .suppression import COMPLEMENTARY, SUPPRESSED, Constraint, bounded_percent, is_small, shown, suppress
 
 VIEWER_ROLES = frozenset({Role.DPRD, Role.DINAS, Role.AUDITOR})
 TARGETED = tuple(i.key for i in indicators.INDICATORS if i.national_target is not None)
@@ -45,6 +45,7 @@ class Table:
     source: str = ""
     as_of: dt.date | dt.datetime | None = None
     note: str = ""
+    definition_items: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -96,18 +97,24 @@ def _coverage_rows(figures_by_area: list[coverage.Figure]) -> tuple[list[list], 
         pct = bounded_percent(f.numerator, f.denominator, numerator_hidden=h["num"], without_hidden=h["without"],
                               denominator_hidden=h["den"])
         gap = f.gap_people
-        gap_shown = SUPPRESSED if gap is not None and (h["num"] or h["den"] or is_small(gap)) else gap
+        if gap is not None and is_small(gap):
+            gap_shown = SUPPRESSED
+        elif gap is not None and (h["num"] or h["den"]):
+            gap_shown = COMPLEMENTARY  # it would give the hidden numerator back
+        else:
+            gap_shown = gap
         rows.append([f.area_name, shown(f.denominator, h["den"]), shown(f.numerator, h["num"]),
                      shown(f.without, h["without"]), pct, f.target, gap_shown])
     return rows, hidden
 
 
-def _chart_value(pct) -> Decimal | None:
-    # A bounded percentage is plotted at its bound; the label in the table says "> x %".
+def _chart_item(label: str, pct, target) -> tuple:
+    """(label, value, target, text): an exact percentage is plotted as it is; a bound
+    or a rounded one is plotted at its number with the table's text, in grey."""
     if isinstance(pct, Decimal) or pct is None:
-        return pct
+        return (label, pct, target, None)
     digits = "".join(c for c in str(pct) if c.isdigit() or c == ",").replace(",", ".")
-    return Decimal(digits) if digits else None
+    return (label, Decimal(digits) if digits else None, target, str(pct))
 
 
 COLUMNS = ["Wilayah", "Penyebut", "Pembilang", "Belum punya", "%", "Target", "Kurang untuk target"]
@@ -127,7 +134,7 @@ def _coverage_section(snapshot) -> Section:
         rows.append([str(f.meta.label), *r[0][1:]])
     section.tables.append(Table(
         "DKI Jakarta: semua indikator", ["Indikator", *COLUMNS[1:]], rows,
-        definition="; ".join(f"{i.label}: {i.numerator} / {i.denominator}" for i in indicators.INDICATORS),
+        definition_items=[f"{i.label}: {i.numerator} dibagi {i.denominator}." for i in indicators.INDICATORS],
         source=str(indicators.SOURCE_REGISTER), as_of=snapshot.as_of,
         note=snapshot.get_kind_display()))
     for key in TARGETED:
@@ -136,12 +143,12 @@ def _coverage_section(snapshot) -> Section:
         table_rows, _ = _coverage_rows(figures)
         table_rows[-1][0] = "DKI Jakarta"
         section.tables.append(Table(f"{meta.label} per kota", COLUMNS, table_rows,
-                                    definition=f"Pembilang: {meta.numerator}. Penyebut: {meta.denominator}.",
+                                    definition=f"Pembilang: {meta.numerator}. Penyebut: {meta.denominator}",
                                     source=str(indicators.SOURCE_REGISTER), as_of=snapshot.as_of,
                                     note=f"Target: {figures[-1].target_source}"))
         section.charts.append(Chart(f"{meta.label}: persen per kota (garis hijau = target)", "bars",
-                                    [(r[0], _chart_value(r[4]), f.target) for r, f in zip(table_rows, figures,
-                                                                                            strict=True)]))
+                                    [_chart_item(r[0], r[4], f.target) for r, f in zip(table_rows, figures,
+                                                                                        strict=True)]))
     for key in TARGETED:
         meta = indicators.BY_KEY[key]
         points = [(d, indicators.percent(n, dd)) for d, n, dd in coverage.trend(coverage.DKI, key,
@@ -164,7 +171,7 @@ def _election_section(snapshot) -> Section:
         section.tables.append(Table(
             "Wajib KTP pada hari pemungutan suara yang belum merekam KTP-el",
             ["Wilayah", "Wajib KTP pada 14-02-2024", "Sudah rekam", "Belum rekam KTP-el", "%"],
-            [r[:5] for r in rows], definition=f"Penyebut: {meta.denominator}. Pembilang: {meta.numerator}.",
+            [r[:5] for r in rows], definition=f"Penyebut: {meta.denominator}. Pembilang: {meta.numerator}",
             source=str(indicators.SOURCE_REGISTER), as_of=snapshot.as_of))
     try:
         dp4 = sources.dp4_summary()
@@ -241,7 +248,7 @@ def _blanko_section(on: dt.date) -> Section:
           r["cleared_on"].strftime("%d-%m-%Y") if r["cleared_on"] else "tidak dalam horizon"]
          for i, r in enumerate(rows)],
         definition="Hutang cetak: permohonan cetak KTP-el yang menunggu blanko. Perkiraan lunas: simulasi harian "
-                   "stok, kiriman terencana dan kapasitas cetak (aplikasi blanko).",
+                   "stok, kiriman terencana dan kapasitas cetak (aplikasi blanko)",
         source="Buku stok blanko dan antrean cetak adminduk", as_of=data["as_of"]))
     return section
 

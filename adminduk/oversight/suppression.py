@@ -19,6 +19,8 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 THRESHOLD = 10
 SUPPRESSED = "<10"
+# A cell hidden only so that a small one cannot be computed back from a total.
+COMPLEMENTARY = "×"
 
 
 def is_small(value: int | None) -> bool:
@@ -60,8 +62,11 @@ def suppress(values: dict[Hashable, int], constraints: Iterable[Constraint] = ()
 
 
 def shown(value: int | None, hidden: bool) -> str | int | None:
-    """What a page prints for a count: the number, or the suppression mark."""
-    return SUPPRESSED if hidden else value
+    """What a page prints for a count: the number, "<10" for a small count, or "×" for
+    a larger one hidden to protect a small one."""
+    if not hidden:
+        return value
+    return SUPPRESSED if is_small(value) else COMPLEMENTARY
 
 
 def bounded_percent(numerator: int, denominator: int, *, numerator_hidden: bool, without_hidden: bool,
@@ -69,17 +74,24 @@ def bounded_percent(numerator: int, denominator: int, *, numerator_hidden: bool,
     """A percentage that does not give back a hidden count.
 
     With the denominator shown, an exact percentage would reveal a hidden numerator or
-    complement; it is shown as a bound instead ("> 99.9" when fewer than 10 lack the
-    document, "< 0.5" when fewer than 10 hold it).
+    complement. A small hidden count gives a bound ("> 99,9%" when fewer than 10 lack
+    the document, "< 0,5%" when fewer than 10 hold it). A larger count hidden only to
+    protect another cell gives a whole percent ("± 98%") when the rounding hides at
+    least 10 people, and nothing otherwise.
     """
     if denominator <= 0:
         return None
     if denominator_hidden:
-        return SUPPRESSED
-    if without_hidden:
+        return SUPPRESSED if is_small(denominator) else COMPLEMENTARY
+    without = denominator - numerator
+    if without_hidden and is_small(without):
         bound = (Decimal(denominator - THRESHOLD) * 100 / denominator).quantize(Decimal("0.1"), ROUND_FLOOR)
         return f"> {max(bound, Decimal(0))}".replace(".", ",") + "%"
-    if numerator_hidden:
+    if numerator_hidden and is_small(numerator):
         bound = (Decimal(THRESHOLD) * 100 / denominator).quantize(Decimal("0.1"), ROUND_CEILING)
         return f"< {min(bound, Decimal(100))}".replace(".", ",") + "%"
+    if numerator_hidden or without_hidden:
+        if denominator * Decimal("0.005") >= THRESHOLD:  # ±0.5 point is at least 10 people
+            return f"± {(Decimal(numerator) * 100 / denominator).quantize(Decimal(1))}%"
+        return COMPLEMENTARY
     return (Decimal(numerator) * 100 / denominator).quantize(Decimal("0.01"))

@@ -2,7 +2,14 @@
 
 from decimal import Decimal
 
-from adminduk.oversight.suppression import SUPPRESSED, Constraint, bounded_percent, shown, suppress
+from adminduk.oversight.suppression import (
+    COMPLEMENTARY,
+    SUPPRESSED,
+    Constraint,
+    bounded_percent,
+    shown,
+    suppress,
+)
 
 
 def test_counts_from_one_to_nine_are_hidden_and_zero_is_shown():
@@ -42,3 +49,13 @@ def test_a_percentage_is_a_bound_when_exact_would_reveal_a_hidden_count():
     assert bounded_percent(5, 8, numerator_hidden=True, without_hidden=True, denominator_hidden=True) == SUPPRESSED
     assert bounded_percent(980, 1000, numerator_hidden=False, without_hidden=False,
                            denominator_hidden=False) == Decimal("98.00")
+
+
+def test_a_percentage_next_to_a_complementary_cell_is_rounded_or_hidden():
+    # 107 lack the document: hidden only to protect another row. A whole percent hides
+    # ±25 people here, so it may be shown; on 300 people it may not.
+    assert bounded_percent(4923, 5030, numerator_hidden=True, without_hidden=True,
+                           denominator_hidden=False) == "± 98%"
+    assert bounded_percent(140, 300, numerator_hidden=True, without_hidden=True,
+                           denominator_hidden=False) == COMPLEMENTARY
+    assert shown(107, True) == COMPLEMENTARY and shown(7, True) == SUPPRESSED
