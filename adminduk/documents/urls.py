@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "documents"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("ktp/", views.lookup, name="lookup"),
+    path("ktp/<str:nik>/", views.record, name="record"),
+]
