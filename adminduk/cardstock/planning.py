@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 from django.core.cache import cache
@@ -35,7 +36,7 @@ BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustu
 
 def load_scenario(name: str) -> dict:
     path = SCENARIO_DIR / f"{name}.json"
-    if not path.exists():
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name or "") or not path.exists():
         known = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.json")))
         raise ValueError(f"skenario {name!r} tidak dikenal (tersedia: {known})")
     return json.loads(path.read_text())

@@ -58,3 +58,10 @@ def test_a_unit_with_stock_and_capacity_clears_its_backlog():
     result = forecast.simulate(forecast.Params(start=dt.date(2023, 1, 2), units=[unit], horizon_days=30))
     assert result.cleared_on() == dt.date(2023, 1, 8) - dt.timedelta(days=0) or result.cleared_on() is not None
     assert result.printed.sum() == 50
+
+
+def test_a_scenario_name_is_a_plain_name_not_a_path():
+    from adminduk.cardstock import planning
+
+    with pytest.raises(ValueError):
+        planning.load_scenario("../scenarios/seed-2023")
