@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from adminduk.accounts.models import Role
 from adminduk.coverage import indicators
@@ -117,32 +118,33 @@ def _chart_item(label: str, pct, target) -> tuple:
     return (label, Decimal(digits) if digits else None, target, str(pct))
 
 
-COLUMNS = ["Wilayah", "Penyebut", "Pembilang", "Belum punya", "%", "Target", "Kurang untuk target"]
+def _columns() -> list[str]:
+    return [_("Wilayah"), _("Penyebut"), _("Pembilang"), _("Belum punya"), "%", _("Target"), _("Kurang untuk target")]
 
 
 def _coverage_section(snapshot) -> Section:
-    section = Section("cakupan", "2", "Cakupan kepemilikan dokumen terhadap target",
-                      "Isu strategis 2: menuntaskan target layanan dan cakupan kepemilikan dokumen")
+    section = Section("cakupan", "2", _("Cakupan kepemilikan dokumen terhadap target"),
+                      _("Isu strategis 2: menuntaskan target layanan dan cakupan kepemilikan dokumen"))
     if snapshot is None:
-        section.available, section.unavailable = False, "Belum ada snapshot cakupan pada atau sebelum tanggal ini."
+        section.available, section.unavailable = False, _("Belum ada snapshot cakupan pada atau sebelum tanggal ini.")
         return section
     dki = coverage.area_figures(snapshot, coverage.DKI)
     kota = {key: coverage.level_figures(snapshot, "kota", key) for key in indicators.KEYS}
     rows = []
     for f in dki:
-        r, _ = _coverage_rows([f])
+        r, _hidden = _coverage_rows([f])
         rows.append([str(f.meta.label), *r[0][1:]])
     section.tables.append(Table(
-        "DKI Jakarta: semua indikator", ["Indikator", *COLUMNS[1:]], rows,
+        _("DKI Jakarta: semua indikator"), [_("Indikator"), *_columns()[1:]], rows,
         definition_items=[f"{i.label}: {i.numerator} dibagi {i.denominator}." for i in indicators.INDICATORS],
         source=str(indicators.SOURCE_REGISTER), as_of=snapshot.as_of,
         note=snapshot.get_kind_display()))
     for key in TARGETED:
         meta = indicators.BY_KEY[key]
         figures = kota[key] + [next(f for f in dki if f.indicator == key)]
-        table_rows, _ = _coverage_rows(figures)
-        table_rows[-1][0] = "DKI Jakarta"
-        section.tables.append(Table(f"{meta.label} per kota", COLUMNS, table_rows,
+        table_rows, _hidden = _coverage_rows(figures)
+        table_rows[-1][0] = _("DKI Jakarta")
+        section.tables.append(Table(f"{meta.label} per kota", _columns(), table_rows,
                                     definition=f"Pembilang: {meta.numerator}. Penyebut: {meta.denominator}",
                                     source=str(indicators.SOURCE_REGISTER), as_of=snapshot.as_of,
                                     note=f"Target: {figures[-1].target_source}"))
@@ -160,17 +162,17 @@ def _coverage_section(snapshot) -> Section:
 
 
 def _election_section(snapshot) -> Section:
-    section = Section("pemilu", "1", "Kesiapan data Pemilu 2024",
-                      "Isu strategis 1: dukungan persiapan Pemilu 2024 (pemungutan suara 14 Februari 2024)")
+    section = Section("pemilu", "1", _("Kesiapan data Pemilu 2024"),
+                      _("Isu strategis 1: dukungan persiapan Pemilu 2024 (pemungutan suara 14 Februari 2024)"))
     if snapshot is not None:
         meta = indicators.BY_KEY["ktp_pemilu"]
         figures = coverage.level_figures(snapshot, "kota", "ktp_pemilu") + [
             f for f in coverage.area_figures(snapshot, coverage.DKI) if f.indicator == "ktp_pemilu"]
-        rows, _ = _coverage_rows(figures)
-        rows[-1][0] = "DKI Jakarta"
+        rows, _hidden = _coverage_rows(figures)
+        rows[-1][0] = _("DKI Jakarta")
         section.tables.append(Table(
-            "Wajib KTP pada hari pemungutan suara yang belum merekam KTP-el",
-            ["Wilayah", "Wajib KTP pada 14-02-2024", "Sudah rekam", "Belum rekam KTP-el", "%"],
+            _("Wajib KTP pada hari pemungutan suara yang belum merekam KTP-el"),
+            [_("Wilayah"), _("Wajib KTP pada 14-02-2024"), _("Sudah rekam"), _("Belum rekam KTP-el"), "%"],
             [r[:5] for r in rows], definition=f"Penyebut: {meta.denominator}. Pembilang: {meta.numerator}",
             source=str(indicators.SOURCE_REGISTER), as_of=snapshot.as_of))
     try:
@@ -185,21 +187,21 @@ def _election_section(snapshot) -> Section:
         values = {"men": dp4["men"], "women": dp4["women"], "all": dp4["eligible"]}
         hidden = suppress(values, [Constraint("all", ("men", "women"))])
         section.tables.append(Table(
-            f"DP4 {dp4['election']} (versi {dp4['version']})", ["", "Laki-laki", "Perempuan", "Jumlah"],
-            [["Pemilih potensial", shown(dp4["men"], "men" in hidden), shown(dp4["women"], "women" in hidden),
+            f"DP4 {dp4['election']} (versi {dp4['version']})", ["", _("Laki-laki"), _("Perempuan"), _("Jumlah")],
+            [[_("Pemilih potensial"), shown(dp4["men"], "men" in hidden), shown(dp4["women"], "women" in hidden),
               shown(dp4["eligible"], "all" in hidden)]],
             definition="WNI, berumur 17 tahun pada hari pemungutan suara atau kawin/pernah kawin, bukan TNI/Polri "
                        f"(data per {dp4['cutoff_date']:%d-%m-%Y})",
-            source="Ekstrak DP4 adminduk (aplikasi pemilu)", as_of=dp4["created_at"]))
+            source=_("Ekstrak DP4 adminduk (aplikasi pemilu)"), as_of=dp4["created_at"]))
         if dp4["excluded"]:
             ex = {k: int(v) for k, v in dp4["excluded"].items()}
             ex_total = sum(ex.values())
             hidden = suppress({**ex, "__total": ex_total}, [Constraint("__total", tuple(ex))])
             section.tables.append(Table(
-                "Tidak masuk DP4 menurut alasan", ["Alasan", "Jumlah"],
+                _("Tidak masuk DP4 menurut alasan"), [_("Alasan"), _("Jumlah")],
                 [[dp4["exclusion_labels"].get(k, k), shown(v, k in hidden)] for k, v in sorted(ex.items())]
-                + [["Jumlah", shown(ex_total, "__total" in hidden)]],
-                source="Ekstrak DP4 adminduk", as_of=dp4["created_at"]))
+                + [[_("Jumlah"), shown(ex_total, "__total" in hidden)]],
+                source=_("Ekstrak DP4 adminduk"), as_of=dp4["created_at"]))
     try:
         rec = sources.reconciliation_summary()
     except sources.Unavailable as exc:
@@ -213,25 +215,25 @@ def _election_section(snapshot) -> Section:
         total = sum(counts.values())
         hidden = suppress({**counts, "__total": total}, [Constraint("__total", tuple(counts))])
         section.tables.append(Table(
-            f"Rekonsiliasi terakhir dengan KPU: {rec['list_name']}", ["Kategori", "Jumlah"],
+            f"Rekonsiliasi terakhir dengan KPU: {rec['list_name']}", [_("Kategori"), _("Jumlah")],
             [[rec["labels"].get(k, k), shown(v, k in hidden)] for k, v in sorted(counts.items())]
-            + [["Jumlah temuan", shown(total, "__total" in hidden)]],
+            + [[_("Jumlah temuan"), shown(total, "__total" in hidden)]],
             definition=f"{rec['rows']:,} baris daftar KPU, {rec['matched']:,} cocok dengan register, "
                        f"{rec['unreadable']:,} tidak terbaca".replace(",", "."),
-            source="Rekonsiliasi adminduk (aplikasi pemilu)", as_of=rec["created_at"]))
+            source=_("Rekonsiliasi adminduk (aplikasi pemilu)"), as_of=rec["created_at"]))
     return section
 
 
 def _blanko_section(on: dt.date) -> Section:
-    section = Section("blanko", "2", "Blanko KTP-el: stok, hutang cetak dan perkiraan lunas",
-                      "Isu strategis 2: layanan KTP-el di tengah keterbatasan blanko dari Kemendagri")
+    section = Section("blanko", "2", _("Blanko KTP-el: stok, hutang cetak dan perkiraan lunas"),
+                      _("Isu strategis 2: layanan KTP-el di tengah keterbatasan blanko dari Kemendagri"))
     try:
         data = sources.blanko_summary()
     except sources.Unavailable as exc:
         section.available, section.unavailable = False, f"Data blanko belum tersedia ({exc})."
         return section
     if data is None:
-        section.available, section.unavailable = False, "Belum ada gudang blanko yang tercatat."
+        section.available, section.unavailable = False, _("Belum ada gudang blanko yang tercatat.")
         return section
     rows = data["rows"]
     values = {}
@@ -241,22 +243,22 @@ def _blanko_section(on: dt.date) -> Section:
     hidden = suppress(values, [Constraint((total, c), tuple((i, c) for i in range(total)))
                                for c in ("backlog", "suket")])
     section.tables.append(Table(
-        "Stok blanko, hutang cetak dan Suket per kota",
-        ["Wilayah", "Stok blanko", "Hutang cetak (orang)", "Suket berlaku", "Hari cukup", "Perkiraan lunas"],
+        _("Stok blanko, hutang cetak dan Suket per kota"),
+        [_("Wilayah"), _("Stok blanko"), _("Hutang cetak (orang)"), _("Suket berlaku"), _("Hari cukup"), _("Perkiraan lunas")],
         [[r["name"], r["stock"], shown(r["backlog"], (i, "backlog") in hidden),
           shown(r["suket_open"], (i, "suket") in hidden), r["days_of_cover"],
-          r["cleared_on"].strftime("%d-%m-%Y") if r["cleared_on"] else "tidak dalam horizon"]
+          r["cleared_on"].strftime("%d-%m-%Y") if r["cleared_on"] else _("tidak dalam horizon")]
          for i, r in enumerate(rows)],
-        definition="Hutang cetak: permohonan cetak KTP-el yang menunggu blanko. Perkiraan lunas: simulasi harian "
-                   "stok, kiriman terencana dan kapasitas cetak (aplikasi blanko)",
-        source="Buku stok blanko dan antrean cetak adminduk", as_of=data["as_of"]))
+        definition=_("Hutang cetak: permohonan cetak KTP-el yang menunggu blanko. Perkiraan lunas: simulasi "
+                     "harian stok, kiriman terencana dan kapasitas cetak (aplikasi blanko)"),
+        source=_("Buku stok blanko dan antrean cetak adminduk"), as_of=data["as_of"]))
     return section
 
 
 def _not_yet(key: str, number: str, title: str, issue: str, what: str) -> Section:
     return Section(key, number, title, issue, available=False,
-                   unavailable=f"Belum tersedia: {what} belum dibangun di adminduk, jadi belum ada angka yang "
-                               "dapat dipertanggungjawabkan.")
+                   unavailable=_("Belum tersedia: %(what)s belum dibangun di adminduk, jadi belum ada angka "
+                                 "yang dapat dipertanggungjawabkan.") % {"what": what})
 
 
 def build(on: dt.date | None = None) -> Report:
@@ -266,11 +268,11 @@ def build(on: dt.date | None = None) -> Report:
         _election_section(snapshot),
         _blanko_section(on),
         _coverage_section(snapshot),
-        _not_yet("inovasi", "2", "Inovasi layanan: jemput bola dan layanan daring",
-                 "Permintaan Komisi A: inovasi mulai dari jemput bola hingga layanan digital",
-                 "pencatatan jemput bola dan permohonan daring (Alpukat Betawi)"),
-        _not_yet("sdm", "3", "Sumber daya manusia", "Isu strategis 3: keterbatasan SDM",
-                 "data pegawai, titik layanan dan kapasitas"),
+        _not_yet("inovasi", "2", _("Inovasi layanan: jemput bola dan layanan daring"),
+                 _("Permintaan Komisi A: inovasi mulai dari jemput bola hingga layanan digital"),
+                 _("pencatatan jemput bola dan permohonan daring (Alpukat Betawi)")),
+        _not_yet("sdm", "3", _("Sumber daya manusia"), _("Isu strategis 3: keterbatasan SDM"),
+                 _("data pegawai, titik layanan dan kapasitas")),
     ]
     return Report(on=on, generated_at=timezone.now(), sections=sections,
                   snapshot_as_of=snapshot.as_of if snapshot else None)
