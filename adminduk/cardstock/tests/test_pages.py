@@ -67,3 +67,14 @@ def test_the_ledger_filters_by_kind(client, cast):
     client.force_login(cast["dinas"])
     page = client.get(reverse("cardstock:ledger"), {"kind": "receipt", "date_from": dt.date(2020, 1, 1)}).content.decode()
     assert "470/uji" in page and "Distribusi" not in page.split("<tbody>")[1]
+
+
+def test_a_what_if_shipment_moves_the_dates(client, cast):
+    stores()
+    queue_of_prrs(4, actor=cast["dinas"])
+    client.force_login(cast["sudin_jaktim"])
+    page = client.get(reverse("cardstock:dashboard"), {"add_on": "2030-01-01", "add_quantity": "0"}).content.decode()
+    assert "jumlah harus lebih dari 0" in page
+    page = client.get(reverse("cardstock:dashboard"), {"add_on": dt.date.today().isoformat(), "add_quantity": "50",
+                                                        "capacity": "200"}).content.decode()
+    assert "dengan perubahan what-if" in page

@@ -53,6 +53,11 @@ def test_reaching_prr_opens_the_first_card_request_with_history(cast):
     events = list(KtpRecordEvent.objects.filter(person=person).order_by("at", "id"))
     assert [e.to_state for e in events][:5] == PATH_TO_PRR
     assert events[-1].to_state == person.ktp_state  # the state is the last transition
+    from adminduk.documents.checks import check_records
+
+    assert check_records() == []
+    Person.objects.filter(pk=person.pk).update(ktp_state=S.ISSUED)  # a raw write behind the actions' back
+    assert len(check_records()) == 1
 
 
 def test_a_state_cannot_be_skipped(cast):

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from adminduk.cardstock import actions, forecast, planning
 from adminduk.cardstock.checks import check_ledger
 from adminduk.cardstock.models import Store, StoreKind
+from adminduk.documents.checks import check_records
 
 
 def _date(value: str) -> dt.date:
@@ -135,7 +136,7 @@ class Command(BaseCommand):
         self.stdout.write(f"dasar permintaan diperbarui untuk {n} Satpel")
 
     def do_check(self, o):
-        problems = check_ledger()
+        problems = check_ledger() + check_records()
         for p in problems:
             self.stderr.write(p)
         if problems:
