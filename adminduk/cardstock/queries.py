@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.utils import timezone
 
 from adminduk.audit.actions import record as audit_record
 from adminduk.documents.actions import next_in_queue
@@ -45,7 +46,7 @@ def print_queue(user, store: Store, *, purpose: str, limit: int = 100, ip: str =
 
 def queue_counts(store: Store) -> dict:
     waiting = PrintRequest.objects.filter(store=store, status=RequestStatus.WAITING)
-    return {"waiting": waiting.count(), "not_yet_17": waiting.filter(not_before__gt=dt.date.today()).count(),
+    return {"waiting": waiting.count(), "not_yet_17": waiting.filter(not_before__gt=timezone.localdate()).count(),
             "stock": ledger.balance(store.pk),
             "suket_open": Suket.objects.filter(store=store, replaced_at__isnull=True).count()}
 
@@ -79,7 +80,7 @@ def expiring_sukets(user, *, within_days: int = 30, purpose: str, ip: str = "") 
     code = getattr(user, "jurisdiction_code", None)
     if code is None:
         raise PermissionDenied("peran ini tidak boleh membaca data perseorangan")
-    until = dt.date.today() + dt.timedelta(days=within_days)
+    until = timezone.localdate() + dt.timedelta(days=within_days)
     rows = list(Suket.objects.filter(store__in=stores_in_area(user), replaced_at__isnull=True, valid_until__lte=until)
                 .select_related("person", "store").order_by("valid_until")[:500])
     audit_record(user, "suket.expiring.read", purpose=purpose, niks=[s.person.nik for s in rows], row_count=len(rows),
