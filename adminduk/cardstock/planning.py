@@ -77,7 +77,8 @@ def register_residents() -> int:
 def cached_turning_17(start: dt.date, months: int) -> dict:
     """`turning_17_counts` for the whole register, kept ten minutes: the dashboard shows
     the seed scenario on every visit and the register's age structure moves slowly."""
-    key = f"blanko:t17:{start}:{months}:{register_residents()}"
+    newest = Person.objects.order_by("-pk").values_list("pk", flat=True).first()
+    key = f"blanko:t17:{start}:{months}:{register_residents()}:{newest}"
     value = cache.get(key)
     if value is None:
         value = turning_17_counts(start, months)
