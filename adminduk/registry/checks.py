@@ -71,19 +71,21 @@ def nik_error_sql(col: str) -> str:
 
     The codes are those of `registry.nik.MESSAGES`. The century rule of
     `nik.resolve_century` makes a date impossible only if it exists in neither 19YY
-    nor 20YY (the digits 29-02-00 are valid: 2000 was a leap year).
+    nor 20YY, so 29 February is valid exactly when YY is divisible by 4 (2000 was a
+    leap year). Arithmetic, not a date parse: parsing is 5x slower at 11 million rows.
     """
     day = f"CAST(substr({col}, 7, 2) AS INTEGER)"
     month = f"CAST(substr({col}, 9, 2) AS INTEGER)"
+    year = f"CAST(substr({col}, 11, 2) AS INTEGER)"
     real_day = f"({day} - CASE WHEN {day} > 40 THEN 40 ELSE 0 END)"
-    tail = f"printf('-%02d-%02d', {month}, {real_day})"
+    days_in_month = (f"CASE {month} WHEN 2 THEN CASE WHEN {year} % 4 = 0 THEN 29 ELSE 28 END "
+                     f"WHEN 4 THEN 30 WHEN 6 THEN 30 WHEN 9 THEN 30 WHEN 11 THEN 30 ELSE 31 END")
     return f"""CASE
         WHEN {col} IS NULL OR length({col}) <> 16 THEN 'length'
         WHEN NOT regexp_full_match({col}, '[0-9]{{16}}') THEN 'non_digit'
         WHEN {month} NOT BETWEEN 1 AND 12 THEN 'month'
         WHEN NOT ({day} BETWEEN 1 AND 31 OR {day} BETWEEN 41 AND 71) THEN 'day'
-        WHEN TRY_CAST(('20' || substr({col}, 11, 2) || {tail}) AS DATE) IS NULL
-         AND TRY_CAST(('19' || substr({col}, 11, 2) || {tail}) AS DATE) IS NULL THEN 'date'
+        WHEN {real_day} > {days_in_month} THEN 'date'
         WHEN substr({col}, 13, 4) = '0000' THEN 'serial'
     END"""
 
@@ -113,24 +115,31 @@ class CheckResult:
         return asdict(self) | {"ok": self.ok}
 
 
+# Two aggregates shared by several rules, built once (each is a GROUP BY over every
+# person, the expensive part at 11 million rows).
+_PREPARE = (
+    # NIKs held by more than one row, and whether those rows sit on different KKs.
+    """CREATE TEMP TABLE dup AS SELECT nik, count(*) AS n, min(family_id) <> max(family_id) AS two_kk
+       FROM p GROUP BY nik HAVING count(*) > 1""",
+    # Per family: living members, living heads, the (first) head's birth date.
+    """CREATE TEMP TABLE fam AS SELECT family_id,
+           count(*) FILTER (WHERE status = 'hidup') AS living,
+           count(*) FILTER (WHERE status = 'hidup' AND relation = 'kepala_keluarga') AS living_heads,
+           min(birth_date) FILTER (WHERE relation = 'kepala_keluarga') AS head_birth
+       FROM p GROUP BY family_id""",
+)
+
 # code -> SQL returning one row per offending person or family, with a column `example`
 # (the NIK or KK to show). Tables: p (persons), f (families), r (kelurahan codes).
 _QUERIES = {
     "nik_invalid": f"SELECT nik AS example FROM p WHERE ({nik_error_sql('nik')}) IS NOT NULL",
-    "nik_shared": "SELECT nik AS example FROM p GROUP BY nik HAVING count(*) > 1",
-    "person_on_two_kk": "SELECT nik AS example FROM p GROUP BY nik HAVING count(DISTINCT family_id) > 1",
+    "nik_shared": "SELECT nik AS example FROM dup",
+    "person_on_two_kk": "SELECT nik AS example FROM dup WHERE two_kk",
     "kk_invalid": f"SELECT kk AS example FROM f WHERE ({kk_error_sql('kk')}) IS NOT NULL",
-    "kk_without_members": "SELECT kk AS example FROM f ANTI JOIN p ON p.family_id = f.id",
-    "kk_without_living_head": """
-        SELECT f.kk AS example FROM f JOIN (
-            SELECT family_id FROM p WHERE status = 'hidup'
-            GROUP BY family_id HAVING count(*) FILTER (WHERE relation = 'kepala_keluarga') = 0
-        ) h ON h.family_id = f.id""",
-    "kk_with_two_heads": """
-        SELECT f.kk AS example FROM f JOIN (
-            SELECT family_id FROM p WHERE status = 'hidup' AND relation = 'kepala_keluarga'
-            GROUP BY family_id HAVING count(*) > 1
-        ) h ON h.family_id = f.id""",
+    "kk_without_members": "SELECT kk AS example FROM f ANTI JOIN fam ON fam.family_id = f.id",
+    "kk_without_living_head": "SELECT f.kk AS example FROM f JOIN fam ON fam.family_id = f.id "
+                              "WHERE fam.living > 0 AND fam.living_heads = 0",
+    "kk_with_two_heads": "SELECT f.kk AS example FROM f JOIN fam ON fam.family_id = f.id WHERE fam.living_heads > 1",
     "family_unknown_kelurahan": "SELECT kk AS example FROM f ANTI JOIN r ON r.code = f.kelurahan_code",
     "spouse_belum_kawin": "SELECT nik AS example FROM p WHERE relation IN ('suami', 'istri') AND marital_status = 'belum_kawin'",
     "dead_without_death_date": "SELECT nik AS example FROM p WHERE status = 'meninggal' AND death_date IS NULL",
@@ -139,12 +148,8 @@ _QUERIES = {
     "birth_in_future": "SELECT nik AS example FROM p WHERE birth_date > $today",
     # SHDK `anak` is the head's (or the head's spouse's) child; one born before the head
     # is a data-entry error (swapped dates or the wrong relation).
-    "child_not_younger_than_head": """
-        SELECT c.nik AS example FROM p c JOIN (
-            SELECT family_id, min(birth_date) AS head_birth FROM p WHERE relation = 'kepala_keluarga'
-            GROUP BY family_id
-        ) h ON h.family_id = c.family_id
-        WHERE c.relation = 'anak' AND c.birth_date <= h.head_birth""",
+    "child_not_younger_than_head": """SELECT c.nik AS example FROM p c JOIN fam ON fam.family_id = c.family_id
+        WHERE c.relation = 'anak' AND c.birth_date <= fam.head_birth""",
 }
 assert set(_QUERIES) == set(RULES)
 
@@ -164,6 +169,8 @@ def check_tables(persons: pa.Table, families: pa.Table, kelurahan_codes: pa.Tabl
         con.execute("""CREATE TEMP VIEW f AS SELECT CAST(id AS BIGINT) AS id, CAST(kk AS VARCHAR) AS kk,
             CAST(kelurahan_code AS VARCHAR) AS kelurahan_code FROM f_raw""")
         con.execute("CREATE TEMP VIEW r AS SELECT CAST(code AS VARCHAR) AS code FROM r_raw")
+        for sql in _PREPARE:
+            con.execute(sql)
         for code, sql in _QUERIES.items():
             params = {"today": today} if "$today" in sql else None
             con.execute(f"CREATE OR REPLACE TEMP TABLE hits AS {sql}", params)

@@ -285,10 +285,17 @@ def _check_duplicates(rep, con, table: str, file: str, column: str, code: str) -
 
 
 def _existing(model, column: str, values: list[str], chunk: int = 5000) -> set[str]:
-    """Values already in the register, looked up through the index in chunks."""
+    """Values already in the register, looked up through the index in chunks.
+
+    Raw SQL: the ORM spends ~40 s building a million-value IN list, the database ~1 s.
+    """
+    table = connection.ops.quote_name(model._meta.db_table)
     found: set[str] = set()
-    for i in range(0, len(values), chunk):
-        found.update(model.objects.filter(**{f"{column}__in": values[i:i + chunk]}).values_list(column, flat=True))
+    with connection.cursor() as cur:
+        for i in range(0, len(values), chunk):
+            part = values[i:i + chunk]
+            cur.execute(f"SELECT {column} FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(part))})", part)
+            found.update(r[0] for r in cur.fetchall())
     return found
 
 
@@ -325,8 +332,11 @@ def _validate_persons(rep, con, file: str, families_file: str, today) -> None:
     lengths = {c: MAX_LENGTHS[c] for c in ("name", "birth_place", "father_name", "mother_name", "birth_cert_no",
                                            "death_cert_no", "marriage_cert_no")}
     _check_text(rep, con, "per", file, PERSON_REQUIRED, lengths)
-    for row, value in _rows(con, f"SELECT _row, nik FROM per WHERE nik <> '' AND ({nik_error_sql('nik')}) IS NOT NULL "
-                                 "ORDER BY _row"):
+    # The NIK rule and the dates, computed once for the checks below and the warnings.
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE perx AS SELECT _row, nik, kk, sex,
+        TRY_CAST(birth_date AS DATE) AS bd, TRY_CAST(death_date AS DATE) AS dd,
+        CASE WHEN nik = '' THEN NULL ELSE {nik_error_sql('nik')} END AS nik_err FROM per""")
+    for row, value in _rows(con, "SELECT _row, nik FROM perx WHERE nik_err IS NOT NULL ORDER BY _row"):
         result = nikrules.check_nik(value, reference_date=today, known_areas=(), lang=rep.lang)
         rep.add(file, row, "nik", "nik_invalid", value, "; ".join(e.message for e in result.errors))
     for column in ("father_nik", "mother_nik"):
@@ -355,8 +365,7 @@ def _validate_persons(rep, con, file: str, families_file: str, today) -> None:
                              "AND marital_status = 'belum_kawin' ORDER BY _row"):
         rep.add(file, row, "marital_status", "spouse_belum_kawin")
     _check_dates(rep, con, "per", file, PERSON_DATES, today)
-    for row, death, birth in _rows(con, """SELECT _row, death_date, birth_date FROM per
-            WHERE TRY_CAST(death_date AS DATE) < TRY_CAST(birth_date AS DATE) ORDER BY _row"""):
+    for row, death, birth in _rows(con, "SELECT _row, dd, bd FROM perx WHERE dd < bd ORDER BY _row"):
         rep.add(file, row, "death_date", "death_before_birth", death, birth)
     # Each person's KK is in the families file; each KK has exactly one head.
     for row, value in _rows(con, "SELECT _row, kk FROM per WHERE kk <> '' AND kk NOT IN (SELECT kk FROM fam) "
@@ -373,28 +382,28 @@ def _validate_persons(rep, con, file: str, families_file: str, today) -> None:
 
 
 def _warnings(con, lang: str, today: dt.date, examples: int = 10) -> list[WarningSummary]:
-    """Counts of the legitimate NIK differences (DOMAIN.md §1.2), with examples."""
-    kecamatan = sorted(nikrules.dki_kecamatan_codes())
+    """Counts of the legitimate NIK differences (DOMAIN.md §1.2), with examples; one pass."""
     day = "CAST(substr(p.nik, 7, 2) AS INTEGER)"
     checks = {
         "unknown_area": "NOT list_contains($kecamatan, substr(p.nik, 1, 6))",
         "area_differs": "substr(p.nik, 1, 6) <> replace(substr(f.kelurahan_code, 1, 8), '.', '')",
-        "date_differs": f"""TRY_CAST(p.birth_date AS DATE) IS NOT NULL AND (
-            {day} - CASE WHEN {day} > 40 THEN 40 ELSE 0 END <> day(TRY_CAST(p.birth_date AS DATE))
-            OR CAST(substr(p.nik, 9, 2) AS INTEGER) <> month(TRY_CAST(p.birth_date AS DATE))
-            OR CAST(substr(p.nik, 11, 2) AS INTEGER) <> year(TRY_CAST(p.birth_date AS DATE)) % 100)""",
+        "date_differs": f"""p.bd IS NOT NULL AND (
+            {day} - CASE WHEN {day} > 40 THEN 40 ELSE 0 END <> day(p.bd)
+            OR CAST(substr(p.nik, 9, 2) AS INTEGER) <> month(p.bd)
+            OR CAST(substr(p.nik, 11, 2) AS INTEGER) <> year(p.bd) % 100)""",
         "sex_differs": f"p.sex IN ('L', 'P') AND p.sex <> CASE WHEN {day} > 40 THEN 'P' ELSE 'L' END",
     }
+    flags = ", ".join(f"({predicate}) AS {code}" for code, predicate in checks.items())
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE nikwarn AS SELECT p._row, p.nik, {flags}
+                    FROM perx p JOIN fam f ON f.kk = p.kk WHERE p.nik <> '' AND p.nik_err IS NULL""",
+                {"kecamatan": sorted(nikrules.dki_kecamatan_codes())})
+    counts = _rows(con, f"SELECT {', '.join(f'count(*) FILTER (WHERE {c})' for c in checks)} FROM nikwarn")[0]
     summaries = []
-    for code, predicate in checks.items():
-        params = {"kecamatan": kecamatan} if "$kecamatan" in predicate else None
-        rows = _rows(con, f"""SELECT count(*) OVER (), p.nik FROM per p JOIN fam f ON f.kk = p.kk
-                              WHERE ({nik_error_sql('p.nik')}) IS NULL AND {predicate}
-                              ORDER BY p._row LIMIT {examples}""", params)
-        if rows:
+    for code, count in zip(checks, counts, strict=True):
+        if count:
+            sample = [r[0] for r in _rows(con, f"SELECT nik FROM nikwarn WHERE {code} ORDER BY _row LIMIT {examples}")]
             text_id, text_en = WARNING_MESSAGES[code]
-            summaries.append(WarningSummary(code, text_en if lang == "en" else text_id, rows[0][0],
-                                            [r[1] for r in rows]))
+            summaries.append(WarningSummary(code, text_en if lang == "en" else text_id, count, sample))
     return summaries
 
 
@@ -479,6 +488,7 @@ def import_register(path, *, reason: str, user=None, lang: str = "id", dry_run: 
     persons = persons.with_columns([pl.lit(v).alias(c) for c, v in PERSON_DEFAULTS.items() if c not in persons.columns])
 
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # the report is the only output
     try:
         if families is None:
             # Single-file shape: one family per KK, from its first row; all rows must agree.
