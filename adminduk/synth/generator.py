@@ -449,18 +449,18 @@ def generate(residents: int, seed: int, rates: dict | None = None, *, as_of: dt.
     bar.update()
 
     # --- 2. roles, sex, ages ---------------------------------------------------------
-    u = rng.random(n_hh)
+    u = rng.random(n_hh, dtype=np.float32)
     has_spouse = (hh_size >= 2) & (u < np.where(hh_size == 2, 0.80, 0.90))
     last_codes, last_p = _p({"anak": .82, "orang_tua": .05, "mertua": .04, "famili_lain": .04, "cucu": .025,
                              "menantu": .015, "pembantu": .01}, RELATIONS)
     last_rel = rng.choice(last_codes, size=n_hh, p=last_p)
     head_bin = rng.choice(len(HEAD_AGE_P), size=n_hh, p=HEAD_AGE_P / HEAD_AGE_P.sum())
-    head_age = HEAD_AGE_BINS[head_bin] + rng.random(n_hh) * (HEAD_AGE_BINS[head_bin + 1] - HEAD_AGE_BINS[head_bin])
-    young_single = (hh_size == 1) & (rng.random(n_hh) < 0.55)
-    head_age = np.where(young_single, 19 + rng.random(n_hh) * 16, head_age)
+    head_age = HEAD_AGE_BINS[head_bin] + rng.random(n_hh, dtype=np.float32) * (HEAD_AGE_BINS[head_bin + 1] - HEAD_AGE_BINS[head_bin])
+    young_single = (hh_size == 1) & (rng.random(n_hh, dtype=np.float32) < 0.55)
+    head_age = np.where(young_single, 19 + rng.random(n_hh, dtype=np.float32) * 16, head_age)
     grandparent_ok = head_age >= 45
     last_rel = np.where(np.isin(last_rel, [R["cucu"], R["menantu"]]) & ~grandparent_ok, R["anak"], last_rel)
-    u = rng.random(n_hh)
+    u = rng.random(n_hh, dtype=np.float32)
     head_male = np.where(has_spouse, u < 0.96, np.where(hh_size == 1, u < 0.55, u < 0.30))
     spouse_age = np.clip(head_age + np.where(head_male, -1, 1) * rng.normal(3, 3.5, n_hh), 17.5, MAX_AGE)
     mother_age = np.where(has_spouse, np.where(head_male, spouse_age, head_age), np.where(head_male, head_age - 3,
@@ -477,7 +477,7 @@ def generate(residents: int, seed: int, rates: dict | None = None, *, as_of: dt.
     relation[is_spouse] = np.where(head_male[hh[is_spouse]], R["istri"], R["suami"])
 
     n = n_base
-    ur = rng.random(n)
+    ur = rng.random(n, dtype=np.float32)
     age = np.empty(n)
     age[is_head] = head_age[hh[is_head]]
     age[is_spouse] = spouse_age[hh[is_spouse]]
@@ -485,15 +485,18 @@ def generate(residents: int, seed: int, rates: dict | None = None, *, as_of: dt.
     lo, hi = np.clip(m_age - 44, 0, None), np.clip(m_age - 19, 0.05, None)
     child_age = lo + ur ** 0.86 * (hi - lo)  # skewed to older: fewer toddlers, more teenagers
     h_age = head_age[hh]
+    # Age by relation, computed on each relation's rows only (memory at 11 million).
     by_relation = {
-        R["anak"]: child_age,
-        R["orang_tua"]: h_age + 22 + ur * 12, R["mertua"]: h_age + 20 + ur * 12,
-        R["cucu"]: ur * np.clip(h_age - 42, 0.1, 12), R["menantu"]: np.clip(h_age - 22 - ur * 8, 18, None),
-        R["famili_lain"]: 5 + ur * 55, R["pembantu"]: 18 + ur * 37,
+        R["anak"]: lambda m: child_age[m],
+        R["orang_tua"]: lambda m: h_age[m] + 22 + ur[m] * 12, R["mertua"]: lambda m: h_age[m] + 20 + ur[m] * 12,
+        R["cucu"]: lambda m: ur[m] * np.clip(h_age[m] - 42, 0.1, 12),
+        R["menantu"]: lambda m: np.clip(h_age[m] - 22 - ur[m] * 8, 18, None),
+        R["famili_lain"]: lambda m: 5 + ur[m] * 55, R["pembantu"]: lambda m: 18 + ur[m] * 37,
     }
     for rel, values in by_relation.items():
         mask = (relation == rel) & ~is_head & ~is_spouse
-        age[mask] = values[mask]
+        age[mask] = values(mask)
+    by_relation = child_age = h_age = m_age = lo = hi = ur = None  # free ~1 GB at DKI scale
     age = np.clip(age, 0, MAX_AGE)
 
     # Sex: heads and spouses follow the household; everyone else is drawn with a
@@ -516,13 +519,13 @@ def generate(residents: int, seed: int, rates: dict | None = None, *, as_of: dt.
     bar.update()
 
     # --- 3. culture, religion, citizenship, marital status ------------------------------
-    wna_hh = rng.random(n_hh) < WNA_HOUSEHOLD_P
+    wna_hh = rng.random(n_hh, dtype=np.float32) < WNA_HOUSEHOLD_P
     rel_codes, rel_p = _p(RELIGION_P, RELIGIONS)
     hh_religion = rng.choice(rel_codes, size=n_hh, p=rel_p)
     wna_codes, wna_p = _p(WNA_RELIGION_P, RELIGIONS)
     hh_religion[wna_hh] = rng.choice(wna_codes, size=int(wna_hh.sum()), p=wna_p)
     hh_culture = np.zeros(n_hh, np.int16)
-    u = rng.random(n_hh)
+    u = rng.random(n_hh, dtype=np.float32)
     for r_code, religion_name in enumerate(RELIGIONS):
         mask = hh_religion == r_code
         dist = CULTURE_GIVEN_RELIGION[religion_name]
@@ -535,7 +538,7 @@ def generate(residents: int, seed: int, rates: dict | None = None, *, as_of: dt.
     wna = wna_hh[hh]
 
     marital = np.full(n, M["belum_kawin"], np.int16)
-    um = rng.random(n)
+    um = rng.random(n, dtype=np.float32)
     marital[is_head & has_spouse[hh]] = M["kawin"]
     marital[is_spouse] = M["kawin"]
     single_head = is_head & ~has_spouse[hh]
@@ -568,7 +571,7 @@ def generate(residents: int, seed: int, rates: dict | None = None, *, as_of: dt.
 
     def draw_names(cult, sx, size):
         off, sz, prob = pools.offset[cult, sx], pools.size[cult, sx], pools.token_probability[cult, sx]
-        u1, u2, u3, u4, u5 = (rng.random(size) for _ in range(5))
+        u1, u2, u3, u4, u5 = (rng.random(size, dtype=np.float32) for _ in range(5))
         given = off[:, 1] + (u1 * sz[:, 1]).astype(np.int64)
         prefix = np.where((u2 < prob[:, 0]) & (sz[:, 0] > 0), off[:, 0] + (u3 * np.maximum(sz[:, 0], 1)).astype(
             np.int64), -1)
@@ -602,7 +605,7 @@ def generate(residents: int, seed: int, rates: dict | None = None, *, as_of: dt.
     origin_places, origin_codes, origin_off, origin_size = origin_table()
     birthplaces = np.concatenate([np.array(DKI_BIRTHPLACES, dtype=object), origin_places,
                                   np.array(FOREIGN_BIRTHPLACES, dtype=object)])
-    ub = rng.random((4, n))
+    ub = rng.random((4, n), dtype=np.float32)
     born_dki = ub[0] < np.where(age < 20, 0.90, np.where(culture == C["betawi"], 0.92, 0.55))
     origin_idx = origin_off[culture] + (ub[1] * origin_size[culture]).astype(np.int64)
     birthplace = np.where(born_dki, (ub[2] * len(DKI_BIRTHPLACES)).astype(np.int64),
@@ -616,6 +619,7 @@ def generate(residents: int, seed: int, rates: dict | None = None, *, as_of: dt.
     nik_area = np.where(born_dki | wna | (origin_codes[origin_idx] == 0),
                         np.where(ub[1] < 0.75, current_kec, other_kec),
                         np.where(ub[2] < 0.85, origin_area, current_kec))
+    del ub, origin_idx, other_kec, origin_area, current_kec, born_dki
     bar.update()
 
     # --- 6. duplicates (one person, two records), then NIKs for all rows --------------
@@ -624,7 +628,7 @@ def generate(residents: int, seed: int, rates: dict | None = None, *, as_of: dt.
     dup_src = rng.choice(adults, size=min(n_dup, len(adults)), replace=False) if n_dup else np.array([], np.int64)
     used[dup_src] = True
     n_dup = len(dup_src)
-    ud = rng.random((5, n_dup))
+    ud = rng.random((5, n_dup), dtype=np.float32)
     dup_other_hh = ud[0] < 0.6
     dup_hh = np.where(dup_other_hh, (ud[1] * n_hh).astype(np.int64), hh[dup_src])
     dup_relation = np.where(dup_other_hh | np.isin(relation[dup_src], [R["istri"], R["suami"]]),
@@ -657,7 +661,7 @@ def generate(residents: int, seed: int, rates: dict | None = None, *, as_of: dt.
     bar.update()
 
     # --- 7. life status, occupation, education, documents ------------------------------
-    uo = rng.random((6, n_all))
+    uo = rng.random((6, n_all), dtype=np.float32)
     status = np.full(n_all, S["hidup"], np.int16)
     p_dead = np.clip(0.002 + (np.clip(age - 45, 0, None) / 50) ** 2 * 0.25, 0, 0.3)
     dead = (uo[0] < p_dead) & ~used
@@ -710,11 +714,12 @@ def generate(residents: int, seed: int, rates: dict | None = None, *, as_of: dt.
     ktp[wajib] = rng.choice(codes, size=int(wajib.sum()), p=probs)
     sixteen = ~wajib & (age >= 16) & (uo[5] < 0.25)  # schools' pre-recording before Pemilu 2024
     ktp[sixteen] = K["bio_captured"]
+    del uo
     dup_rows = np.arange(n, n_all)
-    ktp[dup_rows] = np.where(rng.random(n_dup) < 0.5, K["duplicate_record"], K["unregistered"])
+    ktp[dup_rows] = np.where(rng.random(n_dup, dtype=np.float32) < 0.5, K["duplicate_record"], K["unregistered"])
     recorded = ktp != K["unregistered"]
 
-    ud2 = rng.random((6, n_all))
+    ud2 = rng.random((6, n_all), dtype=np.float32)
     bc_cover = np.select([age <= 18, age <= 30, age <= 45, age <= 60], [0.98, 0.88, 0.70, 0.50], 0.30)
     bc_has = ud2[0] < bc_cover
     bc_late = age > 18
@@ -727,8 +732,8 @@ def generate(residents: int, seed: int, rates: dict | None = None, *, as_of: dt.
     mc_has = married_ever & (ud2[3] < 0.8)
     # Spouses share one marriage record: date and serial from the household.
     hh_mc_date = np.maximum(as_of_days - ((np.clip(head_age - 24, 0.2, None)) * 365.2425
-                                          * rng.random(n_hh)).astype(np.int64), as_of_days - 60 * 365)
-    hh_mc_serial = 1 + (rng.random(n_hh) * 9999).astype(np.int64)
+                                          * rng.random(n_hh, dtype=np.float32)).astype(np.int64), as_of_days - 60 * 365)
+    hh_mc_serial = 1 + (rng.random(n_hh, dtype=np.float32) * 9999).astype(np.int64)
     couple = np.isin(relation, [R["kepala_keluarga"], R["istri"], R["suami"]]) & has_spouse[hh]
     mc_date = np.where(couple, hh_mc_date[hh],
                        np.minimum(birth + ((22 + ud2[4] * 10) * 365.2425).astype(np.int64), as_of_days))
@@ -741,9 +746,10 @@ def generate(residents: int, seed: int, rates: dict | None = None, *, as_of: dt.
     has_kia = (age < 17) & (ud2[5] < 0.5) & (status == S["hidup"])
     kia[has_kia] = kia_start[has_kia] + (rng.random(int(has_kia.sum())) * (as_of_days - kia_start[has_kia])).astype(
         np.int64)
+    del ud2, late_days, kia_start
     ikd = np.full(n_all, NO_DATE, np.int64)
     ikd_start = _days(dt.date(2022, 7, 1))
-    has_ikd = recorded & wajib & (rng.random(n_all) < 0.03) & (status == S["hidup"])
+    has_ikd = recorded & wajib & (rng.random(n_all, dtype=np.float32) < 0.03) & (status == S["hidup"])
     ikd[has_ikd] = ikd_start + (rng.random(int(has_ikd.sum())) * (as_of_days - ikd_start)).astype(np.int64)
     bar.update()
 
@@ -765,9 +771,9 @@ def generate(residents: int, seed: int, rates: dict | None = None, *, as_of: dt.
         truth["details"] += list(details)
 
     # Families: KK numbers are needed by the truth table, so they come first.
-    fam_issued = as_of_days - (rng.random(n_hh) * 12 * 365).astype(np.int64)
-    fam_printed = np.where(rng.random(n_hh) < 0.991,
-                           np.minimum(fam_issued + (rng.random(n_hh) * 10).astype(np.int64), as_of_days), NO_DATE)
+    fam_issued = as_of_days - (rng.random(n_hh, dtype=np.float32) * 12 * 365).astype(np.int64)
+    fam_printed = np.where(rng.random(n_hh, dtype=np.float32) < 0.991,
+                           np.minimum(fam_issued + (rng.random(n_hh, dtype=np.float32) * 10).astype(np.int64), as_of_days), NO_DATE)
     kec_of_hh = areas.kel_kec[hh_kel]
     fy, fm, fd = _ymd(fam_issued)
     kk_stems = kec_of_hh * 1_000_000 + fd * 10_000 + fm * 100 + fy % 100
@@ -783,7 +789,7 @@ def generate(residents: int, seed: int, rates: dict | None = None, *, as_of: dt.
     # No 17-digit kind: Person.nik holds 16 characters, so such a NIK can never reach the
     # register (the importer rejects it); it belongs in import tests, not in a register.
     kinds = np.array(["length_15", "serial_0000", "impossible_date"])
-    invalid_kind = kinds[(rng.random(len(invalid)) * len(kinds)).astype(np.int64)]
+    invalid_kind = kinds[(rng.random(len(invalid), dtype=np.float32) * len(kinds)).astype(np.int64)]
     original = nik[invalid].copy()
     for i, (row, kind) in enumerate(zip(invalid, invalid_kind, strict=True)):
         value = nik[row]
@@ -807,14 +813,14 @@ def generate(residents: int, seed: int, rates: dict | None = None, *, as_of: dt.
         [f"NIK milik orang lain; NIK semestinya {x}" for x in b_original])
 
     unrecorded = pick(np.flatnonzero(alive & (age >= 40)), n_persons_rate("dead_unrecorded"))
-    died = as_of_days - (rng.random(len(unrecorded)) * 3 * 365).astype(np.int64)
+    died = as_of_days - (rng.random(len(unrecorded), dtype=np.float32) * 3 * 365).astype(np.int64)
     add("dead_unrecorded", nik[unrecorded], [0] * len(unrecorded), fam_kk[hh[unrecorded]],
         [f"meninggal {dt.date.fromordinal(EPOCH.toordinal() + int(d)).isoformat()} tanpa akta kematian"
          for d in died])
 
     corrected = pick(np.flatnonzero(alive & (age >= 1)), n_persons_rate("nik_date_differs"))
-    shift = np.where(rng.random(len(corrected)) < 0.5, (rng.random(len(corrected)) * 60 + 1).astype(np.int64),
-                     -(rng.random(len(corrected)) * 365 * 3 + 1).astype(np.int64))
+    shift = np.where(rng.random(len(corrected), dtype=np.float32) < 0.5, (rng.random(len(corrected), dtype=np.float32) * 60 + 1).astype(np.int64),
+                     -(rng.random(len(corrected), dtype=np.float32) * 365 * 3 + 1).astype(np.int64))
     before = birth[corrected].copy()
     birth[corrected] = np.minimum(birth[corrected] + shift, as_of_days)
     add("nik_date_differs", nik[corrected], [0] * len(corrected), fam_kk[hh[corrected]],
@@ -834,7 +840,7 @@ def generate(residents: int, seed: int, rates: dict | None = None, *, as_of: dt.
     bar.update()
 
     # --- 9. addresses ----------------------------------------------------------------
-    uf = rng.random((4, n_hh))
+    uf = rng.random((4, n_hh), dtype=np.float32)
     fam_rw = 1 + (uf[0] * areas.kel_rw[hh_kel]).astype(np.int64)
     n_rt = 6 + (hh_kel * 7 + fam_rw * 13) % 10
     fam_rt = 1 + (uf[1] * n_rt).astype(np.int64)
@@ -850,7 +856,7 @@ def generate(residents: int, seed: int, rates: dict | None = None, *, as_of: dt.
         fam_issued=fam_issued, fam_printed=fam_printed, birthplaces=birthplaces,
         truth=pa.table({k: pa.array(v, pa.string()) for k, v in truth.items()}),
     )
-    population.p = {
+    p = {
         "hh": hh, "nik": nik, "sex": sex, "birth": birth, "birthplace": birthplace, "religion": religion,
         "marital": marital, "relation": relation, "education": education, "occupation": occupation, "wna": wna,
         "disability": disability, "blood": blood, "status": status, "death": death, "ktp": ktp, "kia": kia,
@@ -860,6 +866,13 @@ def generate(residents: int, seed: int, rates: dict | None = None, *, as_of: dt.
         "bc_late": bc_late, "bc_date": bc_date, "bc_serial": bc_serial, "mc_has": mc_has, "mc_kua": mc_kua,
         "mc_date": mc_date, "mc_serial": mc_serial, "mc_year": mc_year, "mc_month": mc_month - 1,
     }
+    compact = {"hh": np.int32, "birth": np.int32, "birthplace": np.int16, "death": np.int32, "kia": np.int32,
+               "ikd": np.int32, "bc_date": np.int32, "bc_serial": np.int16, "mc_date": np.int32,
+               "mc_serial": np.int16, "mc_year": np.int16, "mc_month": np.int8}
+    for key in p:
+        if key.startswith(("name_", "father_p", "father_g", "father_s", "mother_p", "mother_g", "mother_s")):
+            compact[key] = np.int32
+    population.p = {k: (v.astype(compact[k]) if k in compact else v) for k, v in p.items()}
     return population
 
 
