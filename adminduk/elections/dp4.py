@@ -121,15 +121,17 @@ def write_dak2(dak2: list[dict], path: Path) -> None:
 
 
 def _fingerprinted_select(key: str, fields: tuple[str, ...] = MODEL_A_FIELDS) -> str:
-    assert all(c in "0123456789abcdef" for c in key)
-    h = f"md5('{key}' || nik)"
+    if len(key) != 32 or any(c not in "0123456789abcdef" for c in key):
+        raise ValueError("fingerprint key must be 32 lowercase hex digits")
     exprs = {
-        "rt": f"CASE WHEN substr({h}, 32, 1) < '8' THEN ltrim(rt, '0') ELSE rt END",
-        "rw": f"CASE WHEN substr({h}, 31, 1) < '8' THEN ltrim(rw, '0') ELSE rw END",
-        "alamat": f"CASE WHEN substr({h}, 30, 1) < '8' THEN alamat || ' ' ELSE alamat END",
+        "rt": "CASE WHEN substr(h, 32, 1) < '8' THEN ltrim(rt, '0') ELSE rt END",
+        "rw": "CASE WHEN substr(h, 31, 1) < '8' THEN ltrim(rw, '0') ELSE rw END",
+        "alamat": "CASE WHEN substr(h, 30, 1) < '8' THEN alamat || ' ' ELSE alamat END",
     }
     select = ", ".join(f"{exprs[f]} AS {f}" if f in exprs else f for f in fields)
-    return f"SELECT {select} FROM eligible ORDER BY kelurahan, {h}"
+    # The hash once per row (DuckDB does not share it between expressions by itself).
+    return (f"SELECT {select} FROM (SELECT *, md5('{key}' || nik) AS h FROM eligible) "
+            "ORDER BY kelurahan, h")
 
 
 def write_copy(extract_dir: Path, out: Path, key: str, *, fields: tuple[str, ...] = MODEL_A_FIELDS) -> dict:
@@ -141,10 +143,10 @@ def write_copy(extract_dir: Path, out: Path, key: str, *, fields: tuple[str, ...
     try:
         with duck_session() as con:
             con.execute(f"CREATE VIEW eligible AS SELECT * FROM read_parquet({_q(extract_dir / 'eligible.parquet')})")
-            query = _fingerprinted_select(key, fields)
-            con.execute(f"COPY ({query}) TO {_q(tmp / 'model_a.csv')} (HEADER, DELIMITER ',', QUOTE '\"')")
-            con.execute(f"COPY ({query}) TO {_q(tmp / 'model_a.parquet')} (FORMAT parquet, COMPRESSION zstd)")
-            rows = con.execute("SELECT count(*) FROM eligible").fetchone()[0]
+            con.execute(f"CREATE TEMP TABLE copy AS {_fingerprinted_select(key, fields)}")
+            con.execute(f"COPY copy TO {_q(tmp / 'model_a.csv')} (HEADER, DELIMITER ',', QUOTE '\"')")
+            con.execute(f"COPY copy TO {_q(tmp / 'model_a.parquet')} (FORMAT parquet, COMPRESSION zstd)")
+            rows = con.execute("SELECT count(*) FROM copy").fetchone()[0]
         shutil.copyfile(extract_dir / "dak2.csv", tmp / "dak2.csv")
         files = {}
         for name in ("model_a.csv", "model_a.parquet", "dak2.csv"):

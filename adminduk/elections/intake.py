@@ -90,6 +90,17 @@ def read_list(path: Path) -> Intake:
     return Intake(pa.table(columns), bad, n + len(bad))
 
 
+def nik_valid_sql(col: str) -> str:
+    """DOMAIN.md §1.2 hard rules as SQL: 16 digits, day 01-31 or 41-71 and month 01-12
+    forming a real date in 19YY or 20YY, serial not 0000."""
+    day = f"TRY_CAST(substr({col}, 7, 2) AS INT)"
+    date = f"lpad(({day} % 40)::VARCHAR, 2, '0') || substr({col}, 9, 2) || '{{c}}' || substr({col}, 11, 2)"
+    return (f"coalesce(regexp_full_match({col}, '\\d{{16}}') AND substr({col}, 13, 4) <> '0000' "
+            f"AND ({day} BETWEEN 1 AND 31 OR {day} BETWEEN 41 AND 71) "
+            f"AND (try_strptime({date.format(c='19')}, '%d%m%Y') IS NOT NULL "
+            f"OR try_strptime({date.format(c='20')}, '%d%m%Y') IS NOT NULL), false)")
+
+
 def _kelurahan_lookup(con: duckdb.DuckDBPyConnection, regions: pa.Table | None) -> None:
     if regions is None:
         regions = pa.table({"code": pa.array([], pa.string()), "name": pa.array([], pa.string())})
@@ -139,14 +150,8 @@ def normalise(con: duckdb.DuckDBPyConnection, intake: Intake, regions: pa.Table 
         FROM t LEFT JOIN kel_names k ON k.name = upper(t.kel)""")
     # NIK format (DOMAIN.md §1.2 hard rules): 16 digits, month 01-12, day 01-31 or
     # 41-71 forming a real date in 19YY or 20YY, serial not 0000.
-    con.execute(r"""CREATE OR REPLACE TEMP TABLE lst_nik AS
-        SELECT row, regexp_full_match(nik, '\d{16}')
-            AND substr(nik, 13, 4) <> '0000'
-            AND (try_strptime(lpad((CAST(substr(nik, 7, 2) AS INT) % 40)::VARCHAR, 2, '0') || substr(nik, 9, 2) || '19' || substr(nik, 11, 2), '%d%m%Y') IS NOT NULL
-                 OR try_strptime(lpad((CAST(substr(nik, 7, 2) AS INT) % 40)::VARCHAR, 2, '0') || substr(nik, 9, 2) || '20' || substr(nik, 11, 2), '%d%m%Y') IS NOT NULL)
-            AND (CAST(substr(nik, 7, 2) AS INT) BETWEEN 1 AND 31 OR CAST(substr(nik, 7, 2) AS INT) BETWEEN 41 AND 71)
-            AS nik_valid
-        FROM lst WHERE regexp_full_match(nik, '\d{16}')""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE lst_nik AS SELECT row, {nik_valid_sql('nik')} AS nik_valid "
+                "FROM lst WHERE regexp_full_match(nik, '\\d{16}')")
     con.execute("""CREATE OR REPLACE TEMP TABLE lst AS
         SELECT l.*, coalesce(v.nik_valid, false) AS nik_valid,
             nullif(l.nama, '') IS NULL AND nullif(l.nik, '') IS NULL AS unusable

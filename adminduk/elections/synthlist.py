@@ -28,6 +28,7 @@ from adminduk.registry.nik import is_valid_nik
 
 from . import dp4
 from .eligibility import exclusion_reason_sql, model_a_select
+from .intake import nik_valid_sql
 
 # Shares of the eligible register (or of the ineligible group, for the TMS groups).
 RATES = {
@@ -208,13 +209,15 @@ def make_list(register: pa.Table, polling_day: dt.date, out: Path, *, seed: int 
             FROM numbered""")
         con.execute(f"COPY (SELECT * EXCLUDE (row) FROM noisy ORDER BY row) TO {dp4._q(out / 'list.csv')} (HEADER)")
         # Truth. A same-NIK duplicate: the later row is the duplicate.
-        con.execute("""CREATE TEMP TABLE truth AS
+        con.execute(f"""CREATE TEMP TABLE truth AS
             SELECT row, CASE
                     WHEN kind = 'ganda_same' AND row > min(row) OVER (PARTITION BY true_nik, kind) THEN 'ganda'
                     WHEN kind = 'ganda_typo_extra' THEN 'ganda'
                     WHEN kind = 'unknown' THEN 'tidak_dikenal'
-                    WHEN kind IN ('nik_invalid', 'nik_digit', 'typo', 'swap', 'meninggal', 'pindah', 'di_bawah_umur',
-                                  'tni', 'polri') THEN kind
+                    WHEN kind IN ('meninggal', 'pindah', 'di_bawah_umur', 'tni', 'polri') THEN kind
+                    -- A malformed NIK already in the register (DOMAIN.md §1.2) travels into the list.
+                    WHEN NOT {nik_valid_sql('true_nik')} THEN 'nik_invalid'
+                    WHEN kind IN ('nik_invalid', 'nik_digit', 'typo', 'swap') THEN kind
                 END AS category, true_nik AS matched_nik
             FROM numbered""")
         mapping = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in TRUTH_OF.items() if k in
@@ -241,11 +244,14 @@ def evaluate(findings_csv: Path, truth_csv: Path) -> dict[str, dict[str, float]]
             con.execute(f"""CREATE TEMP TABLE {name} AS SELECT try_cast("row" AS BIGINT) AS row, category,
                 coalesce(CAST(matched_nik AS VARCHAR), '') AS matched_nik
                 FROM read_csv({dp4._q(path)}, header = true, all_varchar = true)""")
+        # Multisets: the register may hold a NIK twice (two residents, two findings).
         rows = con.execute("""
-            WITH hit AS (
-                SELECT t.category, count(*) AS n FROM t JOIN f
-                  ON f.category = t.category AND f.row IS NOT DISTINCT FROM t.row
-                 AND (t.category = 'tidak_dikenal' OR t.matched_nik = '' OR f.matched_nik = t.matched_nik)
+            WITH tk AS (SELECT category, row, matched_nik, count(*) AS n FROM t GROUP BY ALL),
+            fk AS (SELECT category, row, matched_nik, count(*) AS n FROM f GROUP BY ALL),
+            hit AS (
+                SELECT tk.category, sum(least(tk.n, fk.n)) AS n FROM tk JOIN fk
+                  ON fk.category = tk.category AND fk.row IS NOT DISTINCT FROM tk.row
+                 AND (tk.category = 'tidak_dikenal' OR tk.matched_nik = '' OR fk.matched_nik = tk.matched_nik)
                 GROUP BY 1),
             nf AS (SELECT category, count(*) AS n FROM f GROUP BY 1),
             nt AS (SELECT category, count(*) AS n FROM t GROUP BY 1)

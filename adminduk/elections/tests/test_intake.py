@@ -1,5 +1,6 @@
 import csv
 
+import pyarrow as pa
 import pytest
 
 from adminduk.elections import dp4, intake
@@ -12,10 +13,14 @@ def _write(path, lines):
     return path
 
 
+REGIONS = pa.table({"code": ["31.71.01", "31.71.01.1001", "31.71.01.1002"],
+                    "name": ["Gambir", "Gambir", "Kebon Kelapa"]})
+
+
 def _normalised(path):
     parsed = intake.read_list(path)
     with dp4.duck_session() as con:
-        intake.normalise(con, parsed)
+        intake.normalise(con, parsed, REGIONS)
         rows = con.execute("SELECT row, nik, nik_valid, nama, birth_date, sex, rt, kelurahan_code, unusable "
                            "FROM lst ORDER BY row").fetchall()
         problems = con.execute("SELECT row, kolom, alasan, diproses FROM problems ORDER BY row").fetchall()
@@ -35,7 +40,7 @@ def test_it_reads_dates_case_spaces_and_odd_niks(tmp_path):
     assert [r[0] for r in rows] == [1, 2, 3, 4]
     assert rows[0][1:7] == ("3171011203850001", True, "BUDI SANTOSO", rows[1][4], "L", 2)
     assert str(rows[0][4]) == "1985-03-12" and str(rows[2][4]) == "1985-03-12"
-    assert rows[1][7] == "31.71.01.1001"
+    assert rows[0][7] == rows[1][7] == rows[2][7] == "31.71.01.1001"  # code, 10 digits, or name
     assert rows[2][2] is False and rows[3][2] is False  # 15 and 17 digits: read, flagged invalid
     assert rows[3][4] is None and not rows[3][8]  # empty fields are fine
     assert problems == []
