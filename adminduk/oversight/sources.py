@@ -24,39 +24,47 @@ def _module(name: str):
 
 
 def dp4_summary() -> dict | None:
-    """The latest DP4 extract: potential voters by sex and by kota, and exclusions by reason."""
+    """The latest DP4 extract: potential voters by sex, per kota (summed from its DAK2
+    rows per kecamatan), and exclusions by reason."""
     models = _module("adminduk.elections.models")
     extract = models.Extract.objects.select_related("election").order_by("-created_at", "-id").first()
     if extract is None:
         return None
-    by_kota: dict[str, int] = {}
+    by_kota: dict[str, dict[str, int]] = {}
     for row in extract.dak2 or []:
-        code = str(row.get("kecamatan_code") or row.get("code") or "")
-        count = row.get("dp4") or row.get("eligible") or row.get("count") or row.get("total")
-        if code.count(".") >= 2 and isinstance(count, int):
-            kota = ".".join(code.split(".")[:2])
-            by_kota[kota] = by_kota.get(kota, 0) + count
+        code = str(row.get("kecamatan") or "")
+        if code.count(".") != 2:
+            continue
+        kota = by_kota.setdefault(code[:5], {"men": 0, "women": 0, "all": 0})
+        kota["men"] += int(row.get("pemilih_l") or 0)
+        kota["women"] += int(row.get("pemilih_p") or 0)
+        kota["all"] += int(row.get("pemilih") or 0)
     return {
         "election": extract.election.name, "polling_day": extract.election.polling_day,
         "cutoff_date": extract.election.cutoff_date, "version": extract.version,
         "created_at": extract.created_at, "eligible": extract.eligible, "men": extract.eligible_men,
-        "women": extract.eligible_women, "excluded": dict(extract.excluded or {}), "by_kota": by_kota,
-        "exclusion_labels": dict(getattr(models, "ExclusionReason", None).choices)
-        if hasattr(models, "ExclusionReason") else {},
+        "women": extract.eligible_women, "excluded": {k: int(v) for k, v in (extract.excluded or {}).items()},
+        "by_kota": by_kota, "exclusion_labels": dict(models.ExclusionReason.choices),
     }
 
 
 def reconciliation_summary() -> dict | None:
-    """The latest reconciliation of a KPU list against the register, by category."""
+    """The latest reconciliation of a KPU list against the register: findings per kota
+    and category, from the elections app's own per-kelurahan summary table."""
+    queries = _module("adminduk.elections.queries")
     models = _module("adminduk.elections.models")
-    rec = models.Reconciliation.objects.select_related("election").order_by("-created_at", "-id").first()
-    if rec is None:
+    run = queries.latest_reconciliation()
+    if run is None:
         return None
-    labels = dict(models.Category.choices)
+    per_kota: dict[str, dict[str, int]] = {}
+    for code, category, count in run.kelurahan_counts.values_list("kelurahan_code", "category", "count"):
+        cell = per_kota.setdefault(code[:5], {})
+        cell[category] = cell.get(category, 0) + count
     return {
-        "election": rec.election.name, "list_name": rec.list_name, "created_at": rec.created_at,
-        "rows": rec.rows, "unreadable": rec.unreadable, "matched": rec.matched,
-        "counts": {k: int(v) for k, v in (rec.counts or {}).items()}, "labels": labels,
+        "election": run.election.name, "list_name": run.list_name, "created_at": run.created_at,
+        "rows": run.rows, "unreadable": run.unreadable, "matched": run.matched,
+        "counts": {k: int(v) for k, v in (run.counts or {}).items()}, "per_kota": per_kota,
+        "labels": dict(models.Category.choices), "categories": list(models.Category.values),
     }
 
 

@@ -184,22 +184,14 @@ def _election_section(snapshot) -> Section:
         if dp4 is None:
             section.notes.append("DP4: belum ada ekstrak DP4 yang dibuat.")
     if dp4:
-        values = {"men": dp4["men"], "women": dp4["women"], "all": dp4["eligible"]}
-        hidden = suppress(values, [Constraint("all", ("men", "women"))])
-        section.tables.append(Table(
-            f"DP4 {dp4['election']} (versi {dp4['version']})", ["", _("Laki-laki"), _("Perempuan"), _("Jumlah")],
-            [[_("Pemilih potensial"), shown(dp4["men"], "men" in hidden), shown(dp4["women"], "women" in hidden),
-              shown(dp4["eligible"], "all" in hidden)]],
-            definition="WNI, berumur 17 tahun pada hari pemungutan suara atau kawin/pernah kawin, bukan TNI/Polri "
-                       f"(data per {dp4['cutoff_date']:%d-%m-%Y})",
-            source=_("Ekstrak DP4 adminduk (aplikasi pemilu)"), as_of=dp4["created_at"]))
+        section.tables.append(_dp4_table(dp4))
         if dp4["excluded"]:
-            ex = {k: int(v) for k, v in dp4["excluded"].items()}
+            ex = dp4["excluded"]
             ex_total = sum(ex.values())
             hidden = suppress({**ex, "__total": ex_total}, [Constraint("__total", tuple(ex))])
             section.tables.append(Table(
                 _("Tidak masuk DP4 menurut alasan"), [_("Alasan"), _("Jumlah")],
-                [[dp4["exclusion_labels"].get(k, k), shown(v, k in hidden)] for k, v in sorted(ex.items())]
+                [[str(dp4["exclusion_labels"].get(k, k)), shown(v, k in hidden)] for k, v in sorted(ex.items())]
                 + [[_("Jumlah"), shown(ex_total, "__total" in hidden)]],
                 source=_("Ekstrak DP4 adminduk"), as_of=dp4["created_at"]))
     try:
@@ -209,19 +201,65 @@ def _election_section(snapshot) -> Section:
         rec = None
     else:
         if rec is None:
-            section.notes.append("Rekonsiliasi dengan KPU: belum ada daftar KPU yang direkonsiliasi.")
+            section.notes.append(_("Rekonsiliasi dengan KPU: belum ada daftar KPU yang direkonsiliasi."))
     if rec:
-        counts = rec["counts"]
-        total = sum(counts.values())
-        hidden = suppress({**counts, "__total": total}, [Constraint("__total", tuple(counts))])
-        section.tables.append(Table(
-            f"Rekonsiliasi terakhir dengan KPU: {rec['list_name']}", [_("Kategori"), _("Jumlah")],
-            [[rec["labels"].get(k, k), shown(v, k in hidden)] for k, v in sorted(counts.items())]
-            + [[_("Jumlah temuan"), shown(total, "__total" in hidden)]],
-            definition=f"{rec['rows']:,} baris daftar KPU, {rec['matched']:,} cocok dengan register, "
-                       f"{rec['unreadable']:,} tidak terbaca".replace(",", "."),
-            source=_("Rekonsiliasi adminduk (aplikasi pemilu)"), as_of=rec["created_at"]))
+        section.tables.append(_reconciliation_table(rec))
     return section
+
+
+def _grid_table(rows: list[tuple[str, dict[str, int]]], columns: list[str]) -> tuple[list[list], set]:
+    """Rows of counts per column, with a total column and a DKI total row, suppressed
+    with every row and column sum as a constraint."""
+    values: dict[tuple[int, str], int] = {}
+    for i, (_label, counts) in enumerate(rows):
+        for c in columns:
+            values[(i, c)] = counts.get(c, 0)
+        values[(i, "__total")] = sum(counts.get(c, 0) for c in columns)
+    n = len(rows)
+    for c in [*columns, "__total"]:
+        values[(n, c)] = sum(values[(i, c)] for i in range(n))
+    constraints = [Constraint((i, "__total"), tuple((i, c) for c in columns)) for i in range(n + 1)]
+    constraints += [Constraint((n, c), tuple((i, c) for i in range(n))) for c in [*columns, "__total"]]
+    hidden = suppress(values, constraints)
+    labels = [label for label, _counts in rows] + [_("DKI Jakarta")]
+    table = [[labels[i], *[shown(values[(i, c)], (i, c) in hidden) for c in [*columns, "__total"]]]
+             for i in range(n + 1)]
+    return table, hidden
+
+
+def _kota_names() -> dict[str, str]:
+    from adminduk.regions.models import Region
+
+    return dict(Region.objects.kota().values_list("code", "name"))
+
+
+def _dp4_table(dp4: dict) -> Table:
+    names = _kota_names()
+    rows = [(names.get(code, code), dp4["by_kota"][code]) for code in sorted(dp4["by_kota"])]
+    table, _hidden = _grid_table(rows, ["men", "women"])
+    return Table(
+        _("DP4 %(election)s (versi %(version)s): pemilih potensial per kota") % {
+            "election": dp4["election"], "version": dp4["version"]},
+        [_("Wilayah"), _("Laki-laki"), _("Perempuan"), _("Jumlah")], table,
+        definition=_("WNI, berumur 17 tahun pada hari pemungutan suara atau kawin/pernah kawin, bukan TNI/Polri; "
+                     "data kependudukan per %(cutoff)s") % {"cutoff": dp4["cutoff_date"].strftime("%d-%m-%Y")},
+        source=_("Ekstrak DP4 adminduk (aplikasi pemilu), DAK2 per kecamatan dijumlahkan per kota"),
+        as_of=dp4["created_at"])
+
+
+def _reconciliation_table(rec: dict) -> Table:
+    names = _kota_names()
+    categories = [c for c in rec["categories"] if any(c in v for v in rec["per_kota"].values())]
+    rows = [(names.get(code, code), rec["per_kota"][code]) for code in sorted(rec["per_kota"])]
+    table, _hidden = _grid_table(rows, categories)
+    return Table(
+        _("Rekonsiliasi terakhir dengan KPU: %(list)s") % {"list": rec["list_name"]},
+        [_("Wilayah"), *[str(rec["labels"].get(c, c)) for c in categories], _("Jumlah temuan")], table,
+        definition=_("%(rows)s baris daftar KPU, %(matched)s cocok dengan register, %(bad)s tidak terbaca; "
+                     "temuan per kategori TMS dan mutu data") % {
+            "rows": f"{rec['rows']:,}".replace(",", "."), "matched": f"{rec['matched']:,}".replace(",", "."),
+            "bad": f"{rec['unreadable']:,}".replace(",", ".")},
+        source=_("Rekonsiliasi adminduk (aplikasi pemilu)"), as_of=rec["created_at"])
 
 
 def _blanko_section(on: dt.date) -> Section:

@@ -123,3 +123,28 @@ def test_staff_without_oversight_role_and_partners_cannot_open_it(client, cast, 
     for who in ("officer_gambir", "kpu"):
         client.force_login(cast[who])
         assert client.get(reverse("oversight:page")).status_code == 403
+
+
+def test_election_readiness_shows_dp4_and_the_reconciliation_per_kota_suppressed(client, cast, register):
+    from adminduk.elections.models import Election, Extract, Reconciliation, ReconciliationCount
+
+    election = Election.objects.create(slug="pemilu-uji", name="Pemilu uji", polling_day=dt.date(2024, 2, 14),
+                                       cutoff_date=dt.date(2022, 6, 30))
+    Extract.objects.create(election=election, version="uji-1", path="/tmp/x", eligible=1_300, eligible_men=640,
+                           eligible_women=660, excluded={"tni": 4, "meninggal": 120},
+                           dak2=[{"kecamatan": "31.71.01", "pemilih": 700, "pemilih_l": 340, "pemilih_p": 360},
+                                 {"kecamatan": "31.75.06", "pemilih": 600, "pemilih_l": 300, "pemilih_p": 300}])
+    run = Reconciliation.objects.create(election=election, list_name="DPS uji", list_sha256="0" * 64, path="/tmp/y",
+                                        rows=1_250, unreadable=2, matched=1_200, counts={"ganda": 23, "tni": 3})
+    for code, category, count in ((GAMBIR, "ganda", 20), (GAMBIR, "tni", 3), (CAKUNG_BARAT, "ganda", 3)):
+        ReconciliationCount.objects.create(reconciliation=run, kelurahan_code=code, category=category, count=count)
+    client.force_login(cast["dprd"])
+    page = client.get(reverse("oversight:page"))
+    body = page.content.decode()
+    assert "DP4 Pemilu uji (versi uji-1): pemilih potensial per kota" in body
+    assert "Rekonsiliasi terakhir dengan KPU: DPS uji" in body
+    section = body.split("Rekonsiliasi terakhir dengan KPU")[1].split("</table>")[0]
+    # Jakarta Pusat: ganda 20, TNI 3 -> "<10" and the row total hidden with it; Jakarta
+    # Timur's 3 is hidden, and so the column total cannot give either back.
+    assert "&lt;10" in section and ">20<" not in section and ">23<" not in section
+    _assert_no_personal_data(page.content)
