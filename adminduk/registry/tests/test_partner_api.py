@@ -301,3 +301,41 @@ def test_the_openapi_document_lists_the_partner_endpoints(client):
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert "/api/registry/verify" in paths and "/api/registry/persons/{nik}" in paths
+
+
+@pytest.mark.django_db
+def test_the_production_wsgi_app_serves_the_api_through_its_slim_stack(cast, people):
+    import io
+    import sys
+
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    from adminduk.wsgi import application
+
+    _, secret = token_for(cast["officer_gambir"], fields=("nik",))
+
+    def get(path, **extra):
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "testserver",
+                   "SERVER_PORT": "80", "HTTP_HOST": "testserver", "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr,
+                   "wsgi.url_scheme": "http", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "10.9.8.7", **extra}
+        status = []
+        # As Django's test client does: keep the test transaction's connection open.
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            body = b"".join(application(environ, lambda s, h: status.append((s, dict(h)))))
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+        return status[0][0], status[0][1], body
+
+    status, headers, body = get(PERSON_URL.format(people["gambir"].nik), HTTP_AUTHORIZATION=f"Bearer {secret}",
+                                HTTP_X_PURPOSE="uji")
+    assert status.startswith("200") and json.loads(body) == {"person": {"nik": people["gambir"].nik}}
+    assert headers["X-Content-Type-Options"] == "nosniff" and "Content-Security-Policy" in headers
+    assert "Set-Cookie" not in headers
+    assert AuditEntry.objects.get(action="person.read").ip == "10.9.8.7"
+    # A staff page still goes through the full stack (login required → redirect).
+    status, headers, _ = get("/audit/")
+    assert status.startswith("302")
