@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "ninja",  # serves Swagger UI for /api/docs from its own static files (no CDN; CSP-clean)
     # Order matters for `adminduk demo`: each app's demo step runs in this order.
     "adminduk.regions",
     "adminduk.accounts",
