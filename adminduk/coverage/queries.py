@@ -85,6 +85,10 @@ def latest_snapshot(on: dt.date | None = None) -> Snapshot | None:
     return qs.order_by("-as_of", "-id").first()
 
 
+def snapshot_dates() -> list[dt.date]:
+    return list(Snapshot.objects.order_by("-as_of").values_list("as_of", flat=True).distinct())
+
+
 def snapshot_list(limit: int = 50) -> list[Snapshot]:
     return list(Snapshot.objects.select_related("actor").order_by("-as_of", "-id")[:limit])
 

@@ -52,7 +52,7 @@ def dashboard(request):
     if area is None:
         raise Http404(f"wilayah {code!r} tidak ada")
     context = {"snapshot": snapshot, "indicator": indicators.BY_KEY[key], "indicators": indicators.INDICATORS,
-               "area": area, "trail": area.ancestors()}
+               "area": area, "trail": area.ancestors(), "dates": queries.snapshot_dates()}
     if snapshot is not None:
         figures = queries.area_figures(snapshot, code)
         children = queries.children_figures(snapshot, code, key) if area.level != "kelurahan" else []
