@@ -44,7 +44,7 @@ class PersonOut(Schema):
 def _locked_call(request, purpose: str, work):
     """Rate limit + read + audit row in one transaction under the chain lock."""
     principal, ip = request.auth, client_ip(request)
-    with chain_locked():
+    with chain_locked(read_access=True):
         if not within_rate_limit(principal):
             record(principal, "api.rate_limited", object_type="api", purpose=purpose, query=request.path,
                    row_count=0, ip=ip, token_prefix=principal.prefix)
