@@ -113,6 +113,8 @@ MESSAGES = {
                          "members of KK {value} carry different addresses; one KK, one address"),
     "kelurahan_unknown": ("kelurahan {value!r} tidak ada dalam kode wilayah Kemendagri DKI",
                           "kelurahan {value!r} is not in the Kemendagri area codes of DKI"),
+    "role_cannot_import": ("pengguna {value} tidak mempunyai wilayah kerja data penduduk; tidak boleh mengimpor",
+                           "user {value} has no jurisdiction over personal data and may not import"),
     "out_of_jurisdiction": ("kelurahan {value} di luar wilayah kerja pengguna ({detail})",
                             "kelurahan {value} is outside the user's jurisdiction ({detail})"),
     "rt_rw": ("{detail} harus angka 1-3 digit, bukan 0 (diberikan {value!r})",
@@ -442,7 +444,7 @@ def import_register(path, *, reason: str, user=None, lang: str = "id", dry_run: 
         rep.add(str(path), None, "reason", "required")
         return ImportResult(rep.errors, [])
     if user is not None and user.jurisdiction_code is None:
-        rep.add(str(path), None, "user", "out_of_jurisdiction", getattr(user, "username", ""), "-")
+        rep.add(str(path), None, "user", "role_cannot_import", getattr(user, "username", ""))
         return ImportResult(rep.errors, [])
 
     if path.is_dir():

@@ -62,3 +62,15 @@ def test_loading_repairs_a_changed_name(regions):
 def test_the_command_loads_into_an_empty_table(db, capsys):
     call_command("load_regions")
     assert Region.objects.count() == 318 == len(read_wilayah())
+
+
+def test_staff_can_look_areas_up_in_the_back_office_but_not_change_them(client, cast):
+    dinas = cast["dinas"]
+    dinas.is_staff = True
+    dinas.save()
+    client.force_login(dinas)
+    assert client.get("/admin/regions/region/?q=Gambir").status_code == 200
+    assert client.get("/admin/regions/region/31.71.01.1001/change/").status_code == 200  # read-only view
+    assert client.post("/admin/regions/region/31.71.01.1001/change/", {"name": "X"}).status_code == 403
+    assert client.get("/admin/regions/region/add/").status_code == 403
+    assert Region.objects.get(code="31.71.01.1001").name == "Gambir"

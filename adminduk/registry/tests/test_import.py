@@ -159,3 +159,11 @@ def test_a_missing_file_is_reported(regions, tmp_path):
     write_parquet(tmp_path / "in" / "persons.parquet", household()[1])
     result = import_register(tmp_path / "in", reason="impor")
     assert [e.code for e in result.errors] == ["no_file"]
+
+
+def test_a_role_without_personal_data_cannot_import(regions, cast, tmp_path):
+    families, persons = household()
+    result = import_register(write_dir(tmp_path / "in", families, persons), reason="impor", user=cast["kpu"])
+    assert [(e.code, e.message) for e in result.errors] == [
+        ("role_cannot_import", "pengguna kpu tidak mempunyai wilayah kerja data penduduk; tidak boleh mengimpor")]
+    assert Person.objects.count() == 0
