@@ -18,7 +18,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from adminduk.analytics import engine
 from adminduk.audit.actions import record as audit_record
 
 from . import dp4
@@ -68,7 +67,7 @@ def do_create_extract(election: Election, *, actor, reason: str, version: str | 
     internal = Path(settings.EXPORT_DIR) / "dp4" / election.slug / version
     if internal.exists():
         shutil.rmtree(internal)  # left by a job that died before its rows were written
-    table = engine.persons_table(REGISTER_COLUMNS)
+    table = dp4.read_register(REGISTER_COLUMNS)
     with dp4.duck_session(register=table) as con:
         result = dp4.compute_extract(con, election.polling_day, internal, _kecamatan_names())
     del table
@@ -148,7 +147,7 @@ def do_record_reconciliation(election: Election, *, actor, reason: str, list_nam
 
 
 def do_reconcile(election: Election, list_path: Path, *, actor, reason: str, out: Path | None = None,
-                 list_name: str | None = None) -> Reconciliation:
+                 list_name: str | None = None, progress=None) -> Reconciliation:
     """Read a KPU list, reconcile it with the register, write the findings and record the run."""
     from . import reconcile
 
@@ -158,7 +157,7 @@ def do_reconcile(election: Election, list_path: Path, *, actor, reason: str, out
     if out is None:
         stamp = timezone.now().strftime("%Y%m%dT%H%M%S")
         out = Path(settings.EXPORT_DIR) / "kpu" / election.slug / f"{stamp}-{secrets.token_hex(3)}"
-    result = reconcile.reconcile_file(election.polling_day, list_path, Path(out))
+    result = reconcile.reconcile_file(election.polling_day, list_path, Path(out), progress=progress)
     return do_record_reconciliation(election, actor=actor, reason=reason, list_name=list_name or list_path.name,
                                     list_sha256=dp4.sha256_file(list_path), path=Path(out), result=result,
                                     seconds=time.perf_counter() - started)

@@ -26,6 +26,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,27 @@ def duck_session(**tables: pa.Table) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
     finally:
         con.close()
+
+
+def read_register(columns: tuple[str, ...]) -> pa.Table:
+    """The register's persons in Arrow, read in id ranges on parallel ADBC connections.
+
+    The read is most of a DP4 job at DKI scale (RECIPES.md: ~1.9 s per million rows on
+    one connection); SQLite in WAL mode and PostgreSQL both serve concurrent readers."""
+    from adminduk.analytics import engine
+
+    lo, hi = engine.fetch_arrow("SELECT min(id) AS lo, max(id) AS hi FROM registry_person").to_pylist()[0].values()
+    if lo is None:
+        return engine.persons_table(columns, where="1 = 0")
+    n = min(os.cpu_count() or 1, 4) if hi - lo > 500_000 else 1
+    step = (hi - lo) // n + 1
+    ranges = [(lo + i * step, lo + (i + 1) * step) for i in range(n)]
+    with ThreadPoolExecutor(n) as pool:
+        parts = list(pool.map(lambda r: engine.persons_table(columns, where=f"p.id >= {r[0]} AND p.id < {r[1]}"),
+                              ranges))
+    # One chunk per column: ADBC hands over ~1,000-row batches, and DuckDB scans a table
+    # of thousands of small chunks 3-4x slower than a combined one (measured at 1 M rows).
+    return pa.concat_tables(parts, promote_options="default").combine_chunks()
 
 
 def sha256_file(path: Path) -> str:

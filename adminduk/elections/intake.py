@@ -119,44 +119,50 @@ def normalise(con: duckdb.DuckDBPyConnection, intake: Intake, regions: pa.Table 
         WITH t AS (
             SELECT row,
                 trim(nik) AS nik_given,
-                regexp_replace(nik, '[\s\.\-]', '', 'g') AS nik_c,
-                regexp_replace(no_kk, '[\s\.\-]', '', 'g') AS no_kk,
-                upper(regexp_replace(trim(nama), '\s+', ' ', 'g')) AS nama,
+                -- Cheap string functions on the common path, regular expressions only
+                -- for the rows that need them (a DKI-wide list has millions of rows).
+                CASE WHEN contains(nik, ' ') OR contains(nik, '.') OR contains(nik, '-') OR contains(nik, chr(9))
+                     THEN regexp_replace(nik, '[\s\.\-]', '', 'g') ELSE nik END AS nik_c,
+                CASE WHEN contains(no_kk, ' ') OR contains(no_kk, '.') OR contains(no_kk, '-')
+                     THEN regexp_replace(no_kk, '[\s\.\-]', '', 'g') ELSE no_kk END AS no_kk,
+                upper(CASE WHEN contains(nama, '  ') OR contains(nama, chr(9))
+                           THEN regexp_replace(trim(nama), '\s+', ' ', 'g') ELSE trim(nama) END) AS nama,
                 upper(trim(tempat_lahir)) AS tempat_lahir,
                 trim(tanggal_lahir) AS tgl,
                 upper(trim(jenis_kelamin)) AS jk,
                 upper(trim(status_perkawinan)) AS sp,
-                upper(regexp_replace(trim(alamat), '\s+', ' ', 'g')) AS alamat,
-                try_cast(nullif(regexp_replace(rt, '\D', '', 'g'), '') AS INTEGER) AS rt,
-                try_cast(nullif(regexp_replace(rw, '\D', '', 'g'), '') AS INTEGER) AS rw,
-                regexp_replace(trim(kelurahan), '\s+', ' ', 'g') AS kel,
+                upper(CASE WHEN contains(alamat, '  ') THEN regexp_replace(trim(alamat), '\s+', ' ', 'g')
+                           ELSE trim(alamat) END) AS alamat,
+                coalesce(try_cast(trim(rt) AS INTEGER),
+                         try_cast(nullif(regexp_replace(rt, '\D', '', 'g'), '') AS INTEGER)) AS rt,
+                coalesce(try_cast(trim(rw) AS INTEGER),
+                         try_cast(nullif(regexp_replace(rw, '\D', '', 'g'), '') AS INTEGER)) AS rw,
+                trim(kelurahan) AS kel,
                 trim(tps) AS tps
             FROM raw_list)
         SELECT t.row, t.nik_given, t.nik_c AS nik, t.no_kk, t.nama, t.tempat_lahir, t.tgl,
-            coalesce(try_strptime(t.tgl, '%d-%m-%Y'), try_strptime(t.tgl, '%Y-%m-%d'),
-                     try_strptime(t.tgl, '%d/%m/%Y'), try_strptime(t.tgl, '%Y/%m/%d'),
-                     try_strptime(t.tgl, '%d.%m.%Y'))::DATE AS birth_date,
+            CASE WHEN t.tgl = '' THEN NULL
+                 WHEN substr(t.tgl, 3, 1) = '-' THEN try_strptime(t.tgl, '%d-%m-%Y')
+                 WHEN substr(t.tgl, 5, 1) = '-' THEN try_strptime(t.tgl, '%Y-%m-%d')
+                 ELSE coalesce(try_strptime(t.tgl, '%d-%m-%Y'), try_strptime(t.tgl, '%Y-%m-%d'),
+                               try_strptime(t.tgl, '%d/%m/%Y'), try_strptime(t.tgl, '%Y/%m/%d'),
+                               try_strptime(t.tgl, '%d.%m.%Y')) END::DATE AS birth_date,
             CASE WHEN t.jk IN ('L', 'LAKI-LAKI', 'LAKI LAKI', 'PRIA', '1') THEN 'L'
                  WHEN t.jk IN ('P', 'PEREMPUAN', 'WANITA', '2') THEN 'P' END AS sex,
             CASE WHEN t.sp IN ('B', 'BELUM KAWIN', 'BELUM_KAWIN') THEN 'B'
                  WHEN t.sp IN ('S', 'K', 'KAWIN', 'SUDAH KAWIN') THEN 'S'
                  WHEN t.sp IN ('P', 'CERAI', 'CERAI HIDUP', 'CERAI MATI', 'PERNAH KAWIN') THEN 'P' END AS marital,
             t.alamat, t.rt, t.rw,
-            CASE WHEN regexp_full_match(t.kel, '\d{2}\.\d{2}\.\d{2}\.\d{4}') THEN t.kel
+            CASE WHEN length(t.kel) = 13 AND regexp_full_match(t.kel, '\d{2}\.\d{2}\.\d{2}\.\d{4}') THEN t.kel
                  WHEN regexp_full_match(t.kel, '\d{10}') THEN
                       substr(t.kel, 1, 2) || '.' || substr(t.kel, 3, 2) || '.' || substr(t.kel, 5, 2) || '.' || substr(t.kel, 7, 4)
                  ELSE k.code END AS kelurahan_code,
-            t.kel AS kelurahan_given, t.tps
-        FROM t LEFT JOIN kel_names k ON k.name = upper(t.kel)""")
-    # NIK format (DOMAIN.md §1.2 hard rules): 16 digits, month 01-12, day 01-31 or
-    # 41-71 forming a real date in 19YY or 20YY, serial not 0000.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE lst_nik AS SELECT row, {nik_valid_sql('nik')} AS nik_valid "
-                "FROM lst WHERE regexp_full_match(nik, '\\d{16}')")
-    con.execute("""CREATE OR REPLACE TEMP TABLE lst AS
-        SELECT l.*, coalesce(v.nik_valid, false) AS nik_valid,
-            nullif(l.nama, '') IS NULL AND nullif(l.nik, '') IS NULL AS unusable
-        FROM lst l LEFT JOIN lst_nik v USING (row)""")
-    con.execute("DROP TABLE lst_nik")
+            t.kel AS kelurahan_given, t.tps,
+            -- NIK format (DOMAIN.md §1.2 hard rules)
+            length(t.nik_c) = 16 AND __NIK_VALID__ AS nik_valid,
+            nullif(t.nama, '') IS NULL AND nullif(t.nik_c, '') IS NULL AS unusable
+        FROM t LEFT JOIN kel_names k ON k.name = upper(regexp_replace(t.kel, '\s+', ' ', 'g'))""".replace(
+        "__NIK_VALID__", nik_valid_sql("t.nik_c")))
     problems = [(p.row, p.field, p.reason, p.processed) for p in intake.problems]
     con.execute("CREATE OR REPLACE TEMP TABLE problems (row BIGINT, kolom VARCHAR, alasan VARCHAR, diproses BOOLEAN)")
     if problems:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,9 +117,7 @@ class Result:
 
 
 def _register_table() -> pa.Table:
-    from adminduk.analytics import engine
-
-    return engine.persons_table(REGISTER_COLUMNS)
+    return dp4.read_register(REGISTER_COLUMNS)
 
 
 def _regions_table() -> pa.Table | None:
@@ -127,23 +126,38 @@ def _regions_table() -> pa.Table | None:
     return engine.regions_table()
 
 
+class _Clock:
+    def __init__(self, progress):
+        self.progress, self.started = progress, time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        if self.progress:
+            self.progress(f"[{time.perf_counter() - self.started:7.1f} s] {message}")
+
+
 def reconcile_file(polling_day: dt.date, list_path: Path, out: Path, *, register: pa.Table | None = None,
-                   regions: pa.Table | None = None) -> Result:
+                   regions: pa.Table | None = None, progress=None) -> Result:
     """Reconcile the list at `list_path`; write findings.csv, findings.parquet,
     summary_kategori.csv, summary_kelurahan.csv and unreadable.csv into `out`."""
+    clock = _Clock(progress)
     out.mkdir(parents=True, exist_ok=True)
     parsed = intake.read_list(list_path)
+    clock(f"daftar dibaca: {parsed.rows:,} baris")
     register = _register_table() if register is None else register
     regions = _regions_table() if regions is None else regions
+    clock(f"register dibaca: {register.num_rows:,} penduduk")
     with dp4.duck_session(register_in=register) as con:
         intake.normalise(con, parsed, regions)
         del parsed
+        clock("daftar dinormalkan")
         prepare_register(con, polling_day)
         # The register now lives in DuckDB: let go of the Arrow copy (GBs at DKI scale).
         con.unregister("register_in")
         del register
-        result = reconcile(con)
+        clock("register disiapkan")
+        result = reconcile(con, clock)
         write_outputs(con, out)
+        clock("berkas hasil ditulis")
     return result
 
 
@@ -160,43 +174,49 @@ def _name_keys(con: duckdb.DuckDBPyConnection, sql: str) -> None:
 def prepare_register(con: duckdb.DuckDBPyConnection, polling_day: dt.date) -> None:
     """TEMP TABLE `reg` from `register_in` (REGISTER_COLUMNS), with the DP4 exclusion reason."""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE reg AS
-        SELECT id, nik, kk, upper(regexp_replace(trim(name), '\\s+', ' ', 'g')) AS nama, name_key, sex, birth_date,
+        SELECT id, nik, kk, upper(CASE WHEN contains(name, '  ') THEN regexp_replace(trim(name), '\\s+', ' ', 'g')
+                                  ELSE trim(name) END) AS nama, name_key, sex, birth_date,
                status, occupation, citizenship, marital_status, kelurahan_code,
                try_cast(rt AS INTEGER) AS rt, try_cast(rw AS INTEGER) AS rw,
                {exclusion_reason_sql(polling_day)} AS reason
         FROM register_in""")
 
 
-def reconcile(con: duckdb.DuckDBPyConnection) -> Result:
+def reconcile(con: duckdb.DuckDBPyConnection, clock=lambda message: None) -> Result:
     """On tables `reg` (prepare_register) and `lst` (intake.normalise): link and classify.
     Leaves TEMP TABLE `findings`."""
     # 1. Exact NIK, verified. The register may hold a NIK twice (DOMAIN.md §1.2): keep the
     # holder whose name agrees best.
     con.execute("""CREATE OR REPLACE TEMP TABLE exact AS
-        SELECT l.row, r.id, r.nama = l.nama AS same_text
+        SELECT l.row, arg_max(r.id, (r.nama = l.nama)::BIGINT * 4611686018427387904 - r.id) AS id,
+               bool_or(r.nama = l.nama) AS same_text
         FROM lst l JOIN reg r ON r.nik = l.nik
         WHERE l.nik_valid
-        QUALIFY row_number() OVER (PARTITION BY l.row ORDER BY (r.nama = l.nama) DESC, r.id) = 1""")
+        GROUP BY l.row""")
     _name_keys(con, "SELECT DISTINCT l.nama FROM exact e JOIN lst l USING (row) WHERE NOT e.same_text")
     con.execute("""CREATE OR REPLACE TEMP TABLE exact AS
         SELECT e.row, e.id,
-            e.same_text OR k.name_key = r.name_key
-              OR jaro_winkler_similarity(k.name_key, r.name_key) >= 0.88
-              OR (l.no_kk = r.kk AND jaro_winkler_similarity(k.name_key, r.name_key) >= 0.75) AS name_ok,
-            l.birth_date IS NULL OR l.birth_date = r.birth_date OR l.no_kk = r.kk
-              OR (day(l.birth_date) = month(r.birth_date) AND month(l.birth_date) = day(r.birth_date)
-                  AND year(l.birth_date) = year(r.birth_date))
-              OR damerau_levenshtein(CAST(l.birth_date AS VARCHAR), CAST(r.birth_date AS VARCHAR)) <= 1 AS date_ok,
+            -- CASE, not OR: only the few rows that disagree pay for the string distances.
+            CASE WHEN e.same_text OR k.name_key = r.name_key THEN true
+                 ELSE jaro_winkler_similarity(k.name_key, r.name_key) >= 0.88
+                      OR (l.no_kk = r.kk AND jaro_winkler_similarity(k.name_key, r.name_key) >= 0.75) END AS name_ok,
+            CASE WHEN l.birth_date IS NULL OR l.birth_date = r.birth_date OR l.no_kk = r.kk THEN true
+                 ELSE (day(l.birth_date) = month(r.birth_date) AND month(l.birth_date) = day(r.birth_date)
+                       AND year(l.birth_date) = year(r.birth_date))
+                      OR damerau_levenshtein(CAST(l.birth_date AS VARCHAR), CAST(r.birth_date AS VARCHAR)) <= 1
+                 END AS date_ok,
             coalesce(k.name_key, r.name_key) AS list_key
         FROM exact e JOIN lst l USING (row) JOIN reg r ON r.id = e.id LEFT JOIN keys k ON k.nama = l.nama""")
     con.execute("""CREATE OR REPLACE TEMP TABLE links AS
         SELECT row, id, 1.0::DOUBLE AS score, true AS by_nik, list_key FROM exact WHERE name_ok AND date_ok""")
+    clock("NIK persis dicocokkan dan diverifikasi")
     # 2. Linkage for the residue.
     con.execute("""CREATE OR REPLACE TEMP TABLE residue AS
         SELECT l.* FROM lst l ANTI JOIN links k USING (row) WHERE NOT l.unusable""")
     n_residue = con.execute("SELECT count(*) FROM residue").fetchone()[0]
     if n_residue:
         _link_residue(con)
+    clock(f"Splink: {n_residue:,} baris sisa ditautkan")
     con.execute("""CREATE OR REPLACE TEMP TABLE links AS
         SELECT row, id, score, by_nik, list_key FROM links
         UNION ALL SELECT row, id, score, false, list_key FROM fuzzy_links""" if n_residue else
@@ -237,6 +257,7 @@ def reconcile(con: duckdb.DuckDBPyConnection) -> Result:
         SELECT NULL, '', 'belum_terdaftar', r.nik, NULL, r.nama, r.kelurahan_code, ''
         FROM reg r ANTI JOIN links k ON k.id = r.id
         WHERE r.reason IS NULL AND r.kelurahan_code IN (SELECT DISTINCT kelurahan_code FROM lst)""")
+    clock("temuan diklasifikasi")
     rows = con.execute("SELECT count(*) FROM lst").fetchone()[0] + con.execute(
         "SELECT count(*) FROM problems WHERE NOT diproses AND kolom = '*' AND alasan LIKE 'jumlah kolom%'").fetchone()[0]
     unreadable = con.execute("SELECT count(DISTINCT row) FROM problems WHERE NOT diproses").fetchone()[0]

@@ -111,7 +111,7 @@ def make_list(register: pa.Table, polling_day: dt.date, out: Path, *, seed: int 
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     with dp4.duck_session(register=register) as con:
-        con.execute(f"""CREATE TEMP TABLE cls AS SELECT r.*, {exclusion_reason_sql(polling_day, 'r')} AS reason,
+        con.execute(f"""CREATE TEMP VIEW cls AS SELECT r.*, {exclusion_reason_sql(polling_day, 'r')} AS reason,
             (hash(r.nik || '#{seed}') % 1000000) / 1000000.0 AS u FROM register r""")
         # Partition [0, 1) among the perturbations of eligible rows, so they never overlap.
         bounds, start = {}, 0.0
@@ -161,24 +161,29 @@ def make_list(register: pa.Table, polling_day: dt.date, out: Path, *, seed: int 
         n_unknown = max(1, int(eligible * RATES["unknown"]))
         donors = con.execute(f"SELECT {', '.join(LIST_FIELDS)} FROM base WHERE kind = 'clean' "
                              f"ORDER BY hash(nik || 'unknown{seed}') LIMIT {n_unknown * 3}").fetchall()
-        taken = {r[0] for r in con.execute("SELECT nik FROM register").fetchall()} if n_unknown else set()
+        fabricated = []
         for i in range(0, len(donors) - 2, 3):
             a, b, c = (dict(zip(LIST_FIELDS, donors[i + j], strict=True)) for j in range(3))
             # Name and birth date of nobody in particular, listed at a real address.
             first, last = a["nama"].split()[0], b["nama"].split()[-1]
             row = dict(c, nama=f"{first} {last}", no_kk=b["no_kk"][:12] + f"{rng.randrange(10000):04d}",
-                       tanggal_lahir=b["tanggal_lahir"], jenis_kelamin=a["jenis_kelamin"])
+                       tanggal_lahir=b["tanggal_lahir"], jenis_kelamin=a["jenis_kelamin"], true_nik=None,
+                       kind="unknown")
             stem = c["nik"][:6] + a["nik"][6:8] + b["nik"][8:12]
             if not is_valid_nik(stem + "0001"):
                 stem = c["nik"][:12]
-            for _ in range(50):
-                nik = stem + f"{rng.randrange(1, 10000):04d}"
-                if nik not in taken:
-                    break
-            taken.add(nik)
-            row.update(nik=nik, true_nik=None, kind="unknown")
-            new_rows.append(row)
-        del taken
+            row["candidates"] = [stem + f"{rng.randrange(1, 10000):04d}" for _ in range(8)]
+            fabricated.append(row)
+        # A NIK nobody in the register holds (checked in DuckDB, not in a Python set).
+        con.register("cand", pa.table({"nik": pa.array([n for r in fabricated for n in r["candidates"]],
+                                                        pa.string())}))
+        taken = {r[0] for r in con.execute("SELECT c.nik FROM cand c SEMI JOIN register r ON r.nik = c.nik").fetchall()}
+        for row in fabricated:
+            free = [n for n in row.pop("candidates") if n not in taken]
+            if free:
+                row["nik"] = free[0]
+                taken.add(free[0])
+                new_rows.append(row)
         cols_out = [*LIST_FIELDS, "true_nik", "kind"]
         con.register("edited", pa.table({c: pa.array([r.get(c) for r in new_rows], pa.string()) for c in cols_out}))
         con.execute(f"""CREATE TEMP TABLE rows AS

@@ -37,7 +37,8 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"--list: berkas {list_file} tidak ada")
         try:
-            run = actions.do_reconcile(election, path, actor=get_user(user), reason=reason, out=Path(out))
+            run = actions.do_reconcile(election, path, actor=get_user(user), reason=reason, out=Path(out),
+                                      progress=self.stdout.write)
         except ListFormatError as exc:
             raise CommandError(f"--list: {exc}") from exc
         except ValidationError as exc:
