@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.formats import number_format
 from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
@@ -124,6 +124,9 @@ def render_pdf(report: Report, out: Path) -> None:
                            alignment=TA_LEFT)
     body = ParagraphStyle("body", parent=styles["BodyText"], fontSize=9, leading=11.5)
     cell = ParagraphStyle("cell", parent=body, fontSize=7.5, leading=9)
+    tiny = ParagraphStyle("tiny", parent=body, fontSize=6.3, leading=7.5)
+    right = {id(cell): ParagraphStyle("cell_r", parent=cell, alignment=TA_RIGHT),
+             id(tiny): ParagraphStyle("tiny_r", parent=tiny, alignment=TA_RIGHT)}
     h1, h2, h3 = styles["Title"], styles["Heading2"], ParagraphStyle("h3", parent=styles["Heading4"], spaceBefore=6)
     doc = SimpleDocTemplate(str(out), pagesize=A4, leftMargin=1.6 * cm, rightMargin=1.6 * cm, topMargin=1.5 * cm,
                             bottomMargin=1.5 * cm, title=f"Laporan rakor Komisi A {report.on:%d-%m-%Y}",
@@ -149,9 +152,14 @@ def render_pdf(report: Report, out: Path) -> None:
         for note in section.notes:
             story.append(Paragraph(esc(note), body))
         for t in section.tables:
-            data = [[Paragraph(f"<b>{esc(str(c))}</b>", cell) for c in t.columns]]
-            data += [[Paragraph(esc(_cell(v)), cell) for v in row] for row in t.rows]
-            first = width * (0.3 if len(t.columns) > 3 else 0.6)
+            wide = len(t.columns) > 7
+            style = tiny if wide else cell
+            style_r = right[id(style)]
+            data = [[Paragraph(f"<b>{esc(str(c))}</b>", style if i == 0 else style_r) for i, c in enumerate(t.columns)]]
+            # Row labels without "Kota Administrasi": the page is narrower than the screen.
+            data += [[Paragraph(esc(short_name(_cell(v))), style) if i == 0 else Paragraph(esc(_cell(v)), style_r)
+                      for i, v in enumerate(row)] for row in t.rows]
+            first = width * (0.16 if wide else 0.3 if len(t.columns) > 3 else 0.6)
             widths = [first] + [(width - first) / max(1, len(t.columns) - 1)] * (len(t.columns) - 1)
             table = Table(data, colWidths=widths, repeatRows=1)
             table.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f6")),
