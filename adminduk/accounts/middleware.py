@@ -14,6 +14,8 @@ from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 
 
@@ -50,4 +52,25 @@ class ContentSecurityPolicy:
     def __call__(self, request):
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", self.header)
+        return response
+
+
+class SiteLanguage:
+    """Bahasa Indonesia unless the user switched language (the cookie set by Django's
+    set_language view). Unlike LocaleMiddleware it ignores the browser's Accept-Language:
+    officers' browsers often say "en-US", and the staff UI must still speak Indonesian."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.languages = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request):
+        code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if code not in self.languages:
+            code = settings.LANGUAGE_CODE
+        translation.activate(code)
+        request.LANGUAGE_CODE = code
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", code)
+        patch_vary_headers(response, ("Cookie",))
         return response

