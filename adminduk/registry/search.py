@@ -133,8 +133,9 @@ def candidate_keys(choices: list[list[str]]) -> list[str]:
 
 def score(query_words: list[str], choices: list[list[str]], candidate_key: str) -> float:
     """0..1: how well a register name key matches the query. Each query word scores 1
-    if present, 0.8 if a spelling alternative is present, 0.6 if it starts a word (or
-    a word starts it); the average is reduced when the name has words the query lacks."""
+    if present, 0.8 if a spelling alternative is present, 0.7 if one edit away, 0.6 if
+    it starts a word (or a word starts it); the average is reduced when the name has
+    words the query lacks."""
     words = candidate_key.split()
     if not query_words or not words:
         return 0.0
@@ -144,6 +145,8 @@ def score(query_words: list[str], choices: list[list[str]], candidate_key: str) 
             total += 1.0
         elif any(a in words for a in alts[1:]):
             total += 0.8
+        elif len(q) >= 3 and any(_edit_distance_at_most(q, w, 1) for w in words):
+            total += 0.7  # a slip in a short word, which gets no vocabulary alternatives
         elif len(q) >= 3 and any(w.startswith(q) or (len(w) >= 3 and q.startswith(w)) for w in words):
             total += 0.6
     coverage = total / len(query_words)
