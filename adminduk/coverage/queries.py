@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
 
@@ -48,26 +49,26 @@ class Figure:
     def meta(self) -> indicators.Indicator:
         return indicators.BY_KEY[self.indicator]
 
-    @property
+    @cached_property
     def percent(self) -> Decimal | None:
         return indicators.percent(self.numerator, self.denominator)
 
-    @property
+    @cached_property
     def without(self) -> int:
         """People in the denominator who do not (yet) hold the document."""
         return max(0, self.denominator - self.numerator)
 
-    @property
+    @cached_property
     def gap_people(self) -> int | None:
         return indicators.people_to_target(self.numerator, self.denominator, self.target)
 
-    @property
+    @cached_property
     def gap_points(self) -> Decimal | None:
         if self.target is None or self.percent is None:
             return None
         return max(Decimal(0), self.target - self.percent)
 
-    @property
+    @cached_property
     def met(self) -> bool | None:
         gap = self.gap_people
         return None if gap is None else gap == 0

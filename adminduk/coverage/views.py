@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
 from adminduk.accounts.models import Role
@@ -88,12 +89,36 @@ def league(request):
     kota = request.GET.get("kota", "")
     context = {
         "snapshot": snapshot, "indicator": indicators.BY_KEY[key], "indicators": indicators.INDICATORS,
-        "rows": rows, "sort": sort, "kota": kota, "kecamatan": request.GET.get("kecamatan", ""),
+        "rows": _league_rows(rows, key), "sort": sort, "kota": kota, "kecamatan": request.GET.get("kecamatan", ""),
         "kota_list": Region.objects.kota(),
         "kecamatan_list": Region.objects.kecamatan().filter(code__startswith=kota + ".") if kota else [],
         "csv_query": request.GET.urlencode(),
     }
     return render(request, "coverage/league.html", context)
+
+
+def _league_rows(rows, key: str) -> list[dict]:
+    """Display rows built in Python: 267 rows of template tags (url, blocktranslate,
+    number formats) cost most of the page's time; plain strings render in a few ms."""
+    thousands, decimal = get_format("THOUSAND_SEPARATOR"), get_format("DECIMAL_SEPARATOR")
+
+    def count(n):
+        return "–" if n is None else f"{n:,}".replace(",", thousands)
+
+    def pct(p):
+        return "–" if p is None else f"{p:,.2f}".replace(",", "\0").replace(".", decimal).replace("\0", thousands) + "%"
+
+    base = reverse("coverage:dashboard")
+    unit = indicators.BY_KEY[key].unit
+    sentence = _("Kelurahan %(k)s perlu %(n)s %(unit)s lagi untuk mencapai %(t)s.")
+    return [{
+        "name": f.area_name, "code": f.area_code, "href": f"{base}?wilayah={f.area_code}&indikator={key}",
+        "cls": "met" if f.met is True else "below" if f.met is False else "",
+        "sentence": sentence % {"k": f.area_name, "n": count(f.gap_people), "unit": unit, "t": pct(f.target)}
+        if f.gap_people else "",
+        "num": count(f.numerator), "den": count(f.denominator), "pct": pct(f.percent), "target": pct(f.target),
+        "gap": count(f.gap_people),
+    } for f in rows]
 
 
 def _league_csv(snapshot, key, rows) -> HttpResponse:
