@@ -115,14 +115,20 @@ def _printer(store_id: int, user_id: int, queue) -> None:
     from adminduk.cardstock.models import Store
 
     connection.close()
-    store, user, printed = Store.objects.get(pk=store_id), User.objects.get(pk=user_id), 0
-    while True:
-        try:
-            printed += actions.do_print_run(store, 1, actor=user).printed
-        except ValidationError:
-            break
-    connection.close()
-    queue.put(printed)
+    printed = 0
+    try:
+        store, user = Store.objects.get(pk=store_id), User.objects.get(pk=user_id)
+        while True:
+            try:
+                printed += actions.do_print_run(store, 1, actor=user).printed
+            except ValidationError:
+                break
+    except Exception as exc:  # noqa: BLE001 - reported by the parent, never hangs it
+        queue.put(("error", repr(exc)))
+        return
+    finally:
+        connection.close()
+    queue.put(("ok", printed))
 
 
 def child() -> None:
@@ -211,7 +217,11 @@ def child() -> None:
     t = time.perf_counter()
     for p in procs:
         p.start()
-    printed = sum(queue.get() for _ in procs)
+    answers = [queue.get(timeout=900) for _ in procs]
+    failures = [a[1] for a in answers if a[0] != "ok"]
+    if failures:
+        raise RuntimeError(f"printer processes failed: {failures}")
+    printed = sum(a[1] for a in answers)
     for p in procs:
         p.join()
     race_s = time.perf_counter() - t
