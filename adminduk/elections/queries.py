@@ -157,15 +157,28 @@ def suppress(n: int) -> str:
     return f"< {SUPPRESS_BELOW}" if 0 < n < SUPPRESS_BELOW else f"{n:,}".replace(",", ".")
 
 
+HIDDEN = "•"
+
+
 def dprd_summary(run: Reconciliation) -> dict:
-    """Aggregates per kota for oversight: categories only, small counts suppressed."""
+    """Aggregates per kota for oversight: categories only, small counts suppressed.
+
+    A kota's cell below SUPPRESS_BELOW shows "< 10". If that is the only small cell
+    of a category, the next smallest cell is hidden too (complementary suppression),
+    or the DKI total minus the other kota would give the small number back."""
     per_kota = _area_counts(run, None, 2)
     names = dict(Region.objects.kota().values_list("code", "name"))
     totals = dict(run.kelurahan_counts.values_list("category").annotate(n=Sum("count")).values_list("category", "n"))
+    shown = {code: {c: suppress(counts.get(c, 0)) for c in Category.values} for code, counts in per_kota.items()}
+    for c in Category.values:
+        small = [k for k, counts in per_kota.items() if 0 < counts.get(c, 0) < SUPPRESS_BELOW]
+        if len(small) == 1:
+            others = sorted((counts.get(c, 0), k) for k, counts in per_kota.items() if k not in small
+                            and counts.get(c, 0) > 0)
+            if others:
+                shown[others[0][1]][c] = HIDDEN
     return {
-        "rows": [{"code": code, "name": names.get(code, code),
-                  "counts": {c: suppress(counts.get(c, 0)) for c in Category.values}}
-                 for code, counts in per_kota.items()],
+        "rows": [{"code": code, "name": names.get(code, code), "counts": shown[code]} for code in per_kota],
         "totals": {c: suppress(totals.get(c, 0)) for c in Category.values},
         "list_rows": suppress(run.rows),
     }

@@ -121,3 +121,14 @@ def test_the_api_refuses_without_scope_or_for_other_roles(cast, client):
     bad = json.loads(client.post("/api/elections/lists", {"election": "tidak-ada"},
                                  **_headers(_token(cast["kpu"]))).content)
     assert bad["code"] == "validation_error"
+
+
+def test_a_lone_small_cell_is_hidden_with_its_complement_so_totals_do_not_reveal_it(regions):
+    from adminduk.elections.models import Reconciliation, ReconciliationCount
+
+    run = Reconciliation.objects.create(election=ensure_reference_elections(), list_name="uji", list_sha256="0" * 64,
+                                        path="/nonexistent", rows=1000, unreadable=0, matched=990, counts={})
+    for code, n in (("31.01.01.1001", 3), ("31.71.01.1001", 40), ("31.75.06.1001", 25)):
+        ReconciliationCount.objects.create(reconciliation=run, kelurahan_code=code, category="meninggal", count=n)
+    shown = {r["code"]: r["counts"]["meninggal"] for r in queries.dprd_summary(run)["rows"]}
+    assert shown == {"31.01": "< 10", "31.71": "40", "31.75": queries.HIDDEN}
