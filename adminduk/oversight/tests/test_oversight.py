@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from adminduk.audit.models import AuditEntry
-from adminduk.coverage.actions import do_recompute
+from adminduk.coverage.actions import do_recompute_series
 from adminduk.registry.choices import KtpState, MaritalStatus, Relation
 from adminduk.registry.models import Person
 from adminduk.testing import CAKUNG_BARAT, GAMBIR, make_family, make_person
@@ -35,8 +35,8 @@ def register(cast):
                     birth_cert_no=f"AL-{i + 2}" if i % 4 else "")
     other = make_family(CAKUNG_BARAT)
     make_person(other, name="Roosmalawati Hendrayana", sex="P", ktp_state=KtpState.BIO_CAPTURED)
-    do_recompute(as_of=dt.date.today() - dt.timedelta(days=30), reason="uji tren")
-    return do_recompute(reason="uji pengawasan")
+    # Two dates from one read of the register, so the trend chart has two points.
+    return do_recompute_series([dt.date.today() - dt.timedelta(days=30), dt.date.today()], reason="uji")[-1]
 
 
 def _pdf_text(data: bytes) -> bytes:
