@@ -44,6 +44,7 @@ DUCK_MEMORY = os.environ.get("ADMINDUK_DUCKDB_MEMORY", "6GB")
 def duck_session(**tables: pa.Table) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect(config={"threads": os.cpu_count() or 2, "memory_limit": DUCK_MEMORY,
                                  "preserve_insertion_order": True})
+    con.execute("SET enable_progress_bar = false")  # batch jobs print their own progress
     try:
         for name, table in tables.items():
             con.register(name, table)

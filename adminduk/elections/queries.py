@@ -215,3 +215,26 @@ def copy_file_for(user, copy_id: int, fmt: str, *, purpose: str, ip: str = "", t
 
 def reconciliations_for_kpu(user):
     return Reconciliation.objects.filter(created_by_id=getattr(user, "pk", None)).select_related("election")
+
+
+def identify_leak(user, path: Path, *, purpose: str = "penelusuran kebocoran DP4") -> tuple[list, dp4.Match | None]:
+    """Score a leaked file against every copy handed over. Dinas and auditors only; audited."""
+    if getattr(user, "role", None) not in (Role.DINAS, Role.AUDITOR) and user is not None:
+        raise PermissionDenied("penelusuran kebocoran hanya untuk Dinas dan auditor")
+    candidates = dict(ExtractCopy.objects.values_list("pk", "fingerprint_key"))
+    matches = dp4.identify(Path(path), candidates) if candidates else []
+    best = dp4.verdict(matches)
+    audit_record(user, "dp4.identify", object_type="dp4", purpose=purpose,
+                 query=f"file={Path(path).name} copy={best.copy_id if best else '-'}",
+                 row_count=matches[0].rows if matches else 0)
+    return matches, best
+
+
+def diff(user, old: Extract, new: Extract, out_csv: Path, *, purpose: str = "selisih antar-ekstrak DP4") -> dict:
+    """Write who came in / left / changed between two extracts. Dinas (or system) only; audited."""
+    if user is not None and getattr(user, "role", None) != Role.DINAS:
+        raise PermissionDenied("selisih DP4 seluruh DKI hanya untuk Dinas")
+    counts = dp4.diff_extracts(Path(old.path), Path(new.path), Path(out_csv))
+    audit_record(user, "dp4.diff", object_type="dp4", purpose=purpose,
+                 query=f"from={old.pk} to={new.pk} out={Path(out_csv).name}", row_count=sum(counts.values()))
+    return counts

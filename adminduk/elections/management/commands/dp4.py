@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from adminduk.elections import actions, dp4, queries
+from adminduk.elections import actions, queries
 from adminduk.elections.models import Extract, ExtractCopy
 
 from ._common import get_election, get_user
@@ -37,6 +37,7 @@ class Command(BaseCommand):
         df.add_argument("--from", dest="old", required=True, help="ELECTION:VERSION")
         df.add_argument("--to", dest="new", required=True, help="ELECTION:VERSION")
         df.add_argument("--out", required=True, help="berkas CSV")
+        df.add_argument("--user")
         why = sub.add_parser("why", help="mengapa seorang penduduk tidak masuk ekstrak")
         why.add_argument("--election", required=True)
         why.add_argument("--version", required=True)
@@ -77,14 +78,12 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.exists():
             raise CommandError(f"berkas {file} tidak ada")
-        candidates = dict(ExtractCopy.objects.values_list("pk", "fingerprint_key"))
-        if not candidates:
-            raise CommandError("belum ada salinan DP4 yang diserahkan")
         try:
-            matches = dp4.identify(path, candidates)
-        except ValueError as exc:
+            matches, best = queries.identify_leak(get_user(user), path)
+        except (ValueError, PermissionDenied) as exc:
             raise CommandError(str(exc)) from exc
-        best = dp4.verdict(matches)
+        if not matches:
+            raise CommandError("belum ada salinan DP4 yang diserahkan")
         copies = ExtractCopy.objects.in_bulk([m.copy_id for m in matches[:5]])
         for m in matches[:5]:
             c = copies[m.copy_id]
@@ -95,9 +94,12 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"berkas berasal dari salinan #{c.pk} ({c.extract}) untuk {c.recipient}, "
                                              f"diserahkan {c.created_at:%Y-%m-%d %H:%M}"))
 
-    def do_diff(self, *, old, new, out, **_):
+    def do_diff(self, *, old, new, out, user, **_):
         a, b = self._extract(old), self._extract(new)
-        counts = dp4.diff_extracts(Path(a.path), Path(b.path), Path(out))
+        try:
+            counts = queries.diff(get_user(user), a, b, Path(out))
+        except PermissionDenied as exc:
+            raise CommandError(str(exc)) from exc
         for key, n in counts.items():
             self.stdout.write(f"  {key}: {n:,}")
         self.stdout.write(f"selisih ditulis ke {out}")
