@@ -179,7 +179,6 @@ def record(
     """Append one audit row. `user` may be None for system jobs (recorded as 'sistem')."""
     niks = list(dict.fromkeys(n for n in niks if n))
     fields = {
-        "at": timezone.now(),
         "user_id_ref": getattr(user, "pk", None),
         "username": getattr(user, "username", None) or "sistem",
         "role": getattr(user, "role", "") or "",
@@ -193,6 +192,9 @@ def record(
         "token_prefix": token_prefix,
     }
     with chain_locked(), connection.cursor() as cur:
+        # The time is read under the lock, so `at` grows with `seq` (the auditor's date
+        # filter relies on it) unless the clock itself steps back.
+        fields["at"] = timezone.now()
         cur.execute(_HEAD)
         head = cur.fetchone()
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)

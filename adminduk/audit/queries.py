@@ -80,10 +80,17 @@ def _filtered(f: LogFilters) -> QuerySet[AuditEntry]:
         qs = qs.filter(action__startswith=f.action)
     if f.purpose:
         qs = qs.filter(purpose__icontains=f.purpose)
+    # Dates become a range of seq: `at` grows with `seq` (it is read under the chain
+    # lock), so every filter stays a backwards walk of one index, newest first, instead
+    # of sorting all rows of a date range.
     if f.date_from:
-        qs = qs.filter(at__gte=_day_start(f.date_from))
+        first = (AuditEntry.objects.filter(at__gte=_day_start(f.date_from)).order_by("at")
+                 .values_list("seq", flat=True).first())
+        qs = qs.filter(seq__gte=first) if first is not None else qs.none()
     if f.date_to:
-        qs = qs.filter(at__lt=_day_start(f.date_to + dt.timedelta(days=1)))
+        last = (AuditEntry.objects.filter(at__lt=_day_start(f.date_to + dt.timedelta(days=1))).order_by("-at")
+                .values_list("seq", flat=True).first())
+        qs = qs.filter(seq__lte=last) if last is not None else qs.none()
     return qs
 
 
