@@ -3,13 +3,17 @@
 import datetime as dt
 import json
 
+import duckdb
 import pyarrow as pa
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from adminduk.registry.checks import RULES, check_tables
+from adminduk.registry.checks import RULES, check_tables, nik_error_sql
 from adminduk.registry.models import Family, Person
+from adminduk.registry.nik import check_nik
 from adminduk.testing import GAMBIR, make_family, make_person
 
 TODAY = dt.date(2023, 1, 18)
@@ -128,3 +132,23 @@ def test_the_command_passes_a_sound_register_and_fails_a_broken_one(regions, cap
     assert set(failed) == {"nik_shared", "person_on_two_kk", "kk_invalid"} and not report["ok"]
     assert failed["person_on_two_kk"]["examples"] == [Person.objects.first().nik]
 
+
+
+# --- the vectorised NIK rule is the pure rule ---
+
+_structured = st.builds(lambda area, d, m, y, s: f"{area}{d:02d}{m:02d}{y:02d}{s:04d}",
+                        st.sampled_from(["317101", "327301", "000000"]), st.integers(0, 99), st.integers(0, 15),
+                        st.integers(0, 99), st.integers(0, 3))
+_noise = st.text(alphabet="0123456789a +", min_size=13, max_size=18)
+
+
+_CON = duckdb.connect()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(_structured, _noise), min_size=1, max_size=200))
+def test_the_sql_nik_rule_agrees_with_the_pure_rule(niks):
+    _CON.register("niks", pa.table({"nik": pa.array(niks, pa.string())}))
+    in_sql = [row[0] for row in _CON.execute(f"SELECT {nik_error_sql('nik')} FROM niks").fetchall()]
+    expected = [(check_nik(n, reference_date=dt.date(2099, 12, 31), known_areas=()).errors or [None])[0] for n in niks]
+    assert in_sql == [e.code if e else None for e in expected]
