@@ -6,7 +6,7 @@ Shipments from Kemendagri land in a central pool and reach the printing units af
 distribution lag; the pool is handed out each day in proportion to each unit's
 shortfall (backlog not covered by its stock), which is also the allocation rule
 suggested for a real shipment (`suggest_allocation`). On working days each unit prints
-min(capacity, stock, backlog).
+min(capacity, stock, backlog); quantities are continuous (expected values).
 
 "Cleared" means the backlog has come down to at most one day of new demand (a queue
 that never waits more than a day); "initial debt paid" means as many cards have been
@@ -134,11 +134,13 @@ def simulate(params: Params) -> Result:
             need = shortfall.sum()
             if need > 0:
                 give = min(pool, need)
-                share = np.floor(shortfall / need * give)
+                share = shortfall / need * give
                 stock += share
                 pool -= share.sum()
         if day.weekday() in params.workdays:
-            printed = np.minimum(np.minimum(capacity, np.floor(stock)), np.floor(backlog))
+            # Continuous quantities: demand arrives in fractions of a card per unit and
+            # day; flooring would leave a residue of up to one card at each of 267 units.
+            printed = np.minimum(np.minimum(capacity, stock), backlog)
             printed = np.clip(printed, 0, None)
             stock -= printed
             backlog -= printed
