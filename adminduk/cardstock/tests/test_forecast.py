@@ -65,3 +65,11 @@ def test_a_scenario_name_is_a_plain_name_not_a_path():
 
     with pytest.raises(ValueError):
         planning.load_scenario("../scenarios/seed-2023")
+
+
+def test_many_small_service_points_with_enough_blanks_clear_together():
+    units = [forecast.Unit(str(i), str(i), "k", stock=0, backlog=3, capacity=5, demand_per_day=0.13)
+             for i in range(267)]
+    params = forecast.Params(start=dt.date(2023, 1, 2), units=units, pool_stock=5_000, horizon_days=60)
+    result = forecast.simulate(params)
+    assert result.cleared_on() is not None and result.cleared_on() <= dt.date(2023, 1, 10)
