@@ -217,14 +217,19 @@ def _find(directory: Path, stem: str) -> Path | None:
 def _read(path: Path) -> pl.DataFrame:
     """Every column as text (empty string for empty), plus `_row` as the user counts rows."""
     if path.suffix.lower() == ".csv":
-        df = pl.read_csv(path, infer_schema=False, encoding="utf8")
+        # Spreadsheets saved with an Indonesian locale separate fields with ';' (the
+        # comma is the decimal mark there) and Excel starts the file with a BOM.
+        with open(path, encoding="utf-8-sig") as fh:
+            header = fh.readline()
+        separator = ";" if header.count(";") > header.count(",") else ","
+        df = pl.read_csv(path, infer_schema=False, encoding="utf8", separator=separator)
         offset = 2  # line 1 is the header
     elif path.suffix.lower() == ".parquet":
         df = pl.read_parquet(path)
         offset = 1
     else:
         raise ValueError(f"unsupported suffix {path.suffix}")
-    df = df.select([pl.col(c).cast(pl.Utf8).fill_null("").str.strip_chars().alias(c.strip().lower())
+    df = df.select([pl.col(c).cast(pl.Utf8).fill_null("").str.strip_chars().alias(c.lstrip("\ufeff").strip().lower())
                     for c in df.columns])
     return df.with_row_index("_row", offset=offset).with_columns(pl.col("_row").cast(pl.Int64))
 

@@ -167,3 +167,14 @@ def test_a_role_without_personal_data_cannot_import(regions, cast, tmp_path):
     assert [(e.code, e.message) for e in result.errors] == [
         ("role_cannot_import", "pengguna kpu tidak mempunyai wilayah kerja data penduduk; tidak boleh mengimpor")]
     assert Person.objects.count() == 0
+
+
+def test_a_spreadsheet_csv_with_semicolons_and_a_bom_is_read(regions, tmp_path):
+    families, persons = household()
+    directory = write_dir(tmp_path / "in", families, persons)
+    for name in ("families.csv", "persons.csv"):
+        text = (directory / name).read_text().replace(",", ";")
+        (directory / name).write_text("\ufeff" + text, encoding="utf-8")
+    result = import_register(directory, reason="impor dari Excel")
+    assert result.ok, result.errors
+    assert Person.objects.count() == 3
