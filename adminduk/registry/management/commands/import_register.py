@@ -44,7 +44,7 @@ class Command(BaseCommand):
                                   + ("e.g. " if en else "mis. ") + ", ".join(w.examples))
         if not result.ok:
             n = len(result.errors)
-            raise CommandError(f"{n:,} errors; nothing was written" if en
+            raise CommandError(f"{n:,} error(s); nothing was written" if en
                                else f"{n:,} kesalahan; tidak ada yang ditulis")
         if not as_json:
             if result.batch is None:
