@@ -34,12 +34,13 @@ def line_chart(dates: list[dt.date], series: list[tuple[str, list[float], str]],
         if d.day == 1 or (i == 0 and d.day < 25):
             parts.append(f'<line x1="{x(i):.1f}" x2="{x(i):.1f}" y1="{top}" y2="{top + h}" stroke="#eef2f6"/>')
             parts.append(f'<text x="{x(i):.1f}" y="{top + h + 16}" font-size="11" fill="#5b6b7c">{d:%d/%m/%y}</text>')
-    for d, label in marks:
+    for k, (d, label) in enumerate(marks):
         if dates and dates[0] <= d <= dates[-1]:
             i = (d - dates[0]).days
             parts.append(f'<line x1="{x(i):.1f}" x2="{x(i):.1f}" y1="{top}" y2="{top + h}" stroke="#b3261e" '
                          f'stroke-dasharray="4 3"/>')
-            parts.append(f'<text x="{x(i) + 3:.1f}" y="{top + 12}" font-size="11" fill="#b3261e">{escape(label)}</text>')
+            parts.append(f'<text x="{x(i) + 3:.1f}" y="{top + 12 + 13 * (k % 2)}" font-size="11" fill="#b3261e">'
+                         f'{escape(label)}</text>')
     for j, (label, values, colour) in enumerate(series):
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"/>')

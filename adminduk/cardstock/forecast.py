@@ -29,7 +29,7 @@ class Unit:
     group: str  # the kota it belongs to (for per-kota figures)
     stock: int
     backlog: int
-    capacity: int  # cards per working day
+    capacity: float  # cards per working day
     demand_per_day: float  # new requests per calendar day (base)
     # Extra demand per day by month ("YYYY-MM" -> requests/day), e.g. residents turning 17.
     monthly_extra: dict[str, float] = dataclasses.field(default_factory=dict)
@@ -194,7 +194,7 @@ def extra_blanks_to_clear(params: Params, by: dt.date, limit: int = 5_000_000) -
 def capacity_to_clear(params: Params, by: dt.date, max_factor: float = 20.0) -> float | None:
     """The factor on every unit's capacity (with unlimited blanks) that clears by `by`."""
     def clears(factor: float) -> bool:
-        units = [dataclasses.replace(u, capacity=int(u.capacity * factor)) for u in params.units]
+        units = [dataclasses.replace(u, capacity=u.capacity * factor) for u in params.units]
         trial = dataclasses.replace(params, units=units, pool_stock=params.pool_stock + 10_000_000)
         when = simulate(trial).cleared_on()
         return when is not None and when <= by

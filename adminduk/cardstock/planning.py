@@ -154,7 +154,7 @@ def current_state(as_of: dt.date | None = None, *, horizon_days: int = 180, capa
         b = basis.get(s.pk)
         monthly = ({m: n * r["turning_17_takeup"] / _days_in_month(m) for m, n in b.turning_17.items()} if b else {})
         units.append(forecast.Unit(code=s.region_id, name=s.name, group=s.region_id[:5], stock=balance.get(s.pk, 0),
-                                   backlog=backlog.get(s.pk, 0), capacity=int(s.daily_capacity * capacity_factor),
+                                   backlog=backlog.get(s.pk, 0), capacity=s.daily_capacity * capacity_factor,
                                    demand_per_day=(b.wajib_ktp * yearly / 365) if b else 0.0, monthly_extra=monthly))
     pool = sum(balance.get(s.pk, 0) for s in stores if s.kind != StoreKind.SERVICE_POINT)
     shipments = [forecast.Shipment(max(as_of, (moved or {}).get(sh.pk, sh.expected_on)), sh.quantity,
@@ -193,7 +193,7 @@ def _row(name, code, members, state, result, cols) -> dict:
         "code": code, "name": name, "stock": stock, "backlog": backlog,
         "suket_open": sum(state.suket_open.get(s.pk, 0) for s in members),
         "suket_expiring": sum(state.suket_expiring.get(s.pk, 0) for s in members),
-        "capacity": capacity, "demand_per_day": round(demand, 1),
+        "capacity": round(capacity), "demand_per_day": round(demand, 1),
         "days_of_cover": round(stock / rate, 1) if rate else None,
         "cleared_on": result.cleared_on(cols) if cols else None,
     }
@@ -270,7 +270,7 @@ def run_scenario(name: str = "seed-2023", overrides: dict | None = None, *, dail
     factor = forecast.capacity_to_clear(params, target)
     if extra is None and factor:
         # Capacity is the first bottleneck: how many blanks, once capacity is raised?
-        scaled = dataclasses.replace(params, units=[dataclasses.replace(u, capacity=int(u.capacity * factor) + 1)
+        scaled = dataclasses.replace(params, units=[dataclasses.replace(u, capacity=u.capacity * factor)
                                                     for u in params.units])
         extra = forecast.extra_blanks_to_clear(scaled, target)
     month = f"{BULAN[target.month - 1]} {target.year}"
