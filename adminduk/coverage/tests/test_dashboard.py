@@ -94,3 +94,14 @@ def test_the_command_prints_indicators_per_level_as_json(cast, snapshot):
         call_command("coverage", "--level", "rt")
     with pytest.raises(CommandError, match="belum ada snapshot"):
         call_command("coverage", "--date", "2001-01-01")
+
+
+def test_the_command_recomputes_a_snapshot_and_refuses_a_future_date(cast, snapshot):
+    err = io.StringIO()
+    call_command("coverage", "--recompute", "--date", "2023-01-18", "--level", "provinsi", stdout=io.StringIO(),
+                 stderr=err)
+    assert "per 2023-01-18" in err.getvalue()
+    with pytest.raises(CommandError, match="as_of: tanggal data 2999-01-01 ada di masa depan"):
+        call_command("coverage", "--recompute", "--date", "2999-01-01")
+    with pytest.raises(CommandError, match="--date"):
+        call_command("coverage", "--date", "18-01-2023")
