@@ -70,16 +70,17 @@ def do_create_extract(election: Election, *, actor, reason: str, version: str | 
     table = dp4.read_register(REGISTER_COLUMNS)
     with dp4.duck_session(register=table) as con:
         result = dp4.compute_extract(con, election.polling_day, internal, _kecamatan_names())
-    del table
-    with transaction.atomic():
-        extract = Extract.objects.create(
-            election=election, version=version, created_by=_user(actor), path=str(internal),
-            eligible=result.eligible, eligible_men=result.eligible_men, eligible_women=result.eligible_women,
-            excluded=result.excluded, dak2=result.dak2)
-        audit_record(actor, "dp4.extract", object_type="dp4", purpose=reason,
-                     query=f"election={election.slug} version={version}", row_count=result.eligible)
-        copy = do_hand_over_copy(extract, recipient=recipient, recipient_user=recipient_user, actor=actor,
-                                 reason=reason, out=out, fields=fields)
+        con.unregister("register")
+        del table
+        with transaction.atomic():
+            extract = Extract.objects.create(
+                election=election, version=version, created_by=_user(actor), path=str(internal),
+                eligible=result.eligible, eligible_men=result.eligible_men, eligible_women=result.eligible_women,
+                excluded=result.excluded, dak2=result.dak2)
+            audit_record(actor, "dp4.extract", object_type="dp4", purpose=reason,
+                         query=f"election={election.slug} version={version}", row_count=result.eligible)
+            copy = do_hand_over_copy(extract, recipient=recipient, recipient_user=recipient_user, actor=actor,
+                                     reason=reason, out=out, fields=fields, _session=con)
     return extract, copy
 
 
@@ -88,7 +89,8 @@ def _user(actor):
 
 
 def do_hand_over_copy(extract: Extract, *, recipient: str, actor, reason: str, recipient_user=None,
-                      out: Path | None = None, fields: tuple[str, ...] = MODEL_A_FIELDS) -> ExtractCopy:
+                      out: Path | None = None, fields: tuple[str, ...] = MODEL_A_FIELDS,
+                      _session=None) -> ExtractCopy:
     """Write a fingerprinted copy of an extract for one recipient, with its manifest."""
     _require_reason(reason)
     if not recipient or not recipient.strip():
@@ -101,7 +103,7 @@ def do_hand_over_copy(extract: Extract, *, recipient: str, actor, reason: str, r
         copy = ExtractCopy.objects.create(extract=extract, recipient=recipient.strip(), recipient_user=recipient_user,
                                           created_by=_user(actor), fingerprint_key=key, path="")
         out = Path(out) if out else Path(extract.path) / "copies" / f"{copy.pk}"
-        files = dp4.write_copy(Path(extract.path), out, key, fields=fields)
+        files = dp4.write_copy(Path(extract.path), out, key, fields=fields, con=_session)
         manifest = {
             "dokumen": "DP4 (Data Penduduk Potensial Pemilih Pemilu)",
             "pemilihan": {"kode": extract.election.slug, "nama": extract.election.name,

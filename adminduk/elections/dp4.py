@@ -105,15 +105,19 @@ def compute_extract(con: duckdb.DuckDBPyConnection, polling_day: dt.date, out: P
     # A view, not a table: the register stays in Arrow (zero copy) and the CASE is cheap.
     con.execute(f"CREATE OR REPLACE TEMP VIEW classified AS SELECT *, {exclusion_reason_sql(polling_day)} AS reason "
                 "FROM register")
-    con.execute(f"COPY (SELECT {model_a_select('r')} FROM classified r WHERE reason IS NULL ORDER BY kelurahan_code, nik) "
-                f"TO {_q(out / 'eligible.parquet')} (FORMAT parquet, COMPRESSION zstd)")
+    # The eligible rows in Model A, once: the internal file and the first recipient's copy
+    # are both written from this table (`write_copy(..., con=con)`). No ORDER BY: every
+    # copy has its own keyed order, and the internal file is only ever joined on NIK.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE eligible AS SELECT {model_a_select('r')} FROM classified r "
+                "WHERE reason IS NULL")
+    con.execute(f"COPY eligible TO {_q(out / 'eligible.parquet')} (FORMAT parquet, COMPRESSION snappy)")
     con.execute("COPY (SELECT nik, kk AS no_kk, kelurahan_code AS kelurahan, reason, birth_date, marital_status "
-                "FROM classified WHERE reason IS NOT NULL ORDER BY kelurahan_code, nik) "
-                f"TO {_q(out / 'exclusions.parquet')} (FORMAT parquet, COMPRESSION zstd)")
+                "FROM classified WHERE reason IS NOT NULL) "
+                f"TO {_q(out / 'exclusions.parquet')} (FORMAT parquet, COMPRESSION snappy)")
     excluded = dict(con.execute("SELECT reason, count(*) FROM classified WHERE reason IS NOT NULL GROUP BY 1 "
                                 "ORDER BY 1").fetchall())
-    eligible, men, women = con.execute("SELECT count(*), count(*) FILTER (sex = 'L'), count(*) FILTER (sex = 'P') "
-                                       "FROM classified WHERE reason IS NULL").fetchone()
+    eligible, men, women = con.execute("SELECT count(*), count(*) FILTER (jenis_kelamin = 'L'), "
+                                       "count(*) FILTER (jenis_kelamin = 'P') FROM eligible").fetchone()
     # DAK2: aggregate population per kecamatan, for drawing electoral districts.
     rows = con.execute("""
         SELECT left(kelurahan_code, 8) AS kecamatan,
@@ -157,19 +161,24 @@ def _fingerprinted_select(key: str, fields: tuple[str, ...] = MODEL_A_FIELDS) ->
             "ORDER BY kelurahan, h")
 
 
-def write_copy(extract_dir: Path, out: Path, key: str, *, fields: tuple[str, ...] = MODEL_A_FIELDS) -> dict:
+def write_copy(extract_dir: Path, out: Path, key: str, *, fields: tuple[str, ...] = MODEL_A_FIELDS,
+               con: duckdb.DuckDBPyConnection | None = None) -> dict:
     """Write a recipient's fingerprinted copy (model_a.csv, model_a.parquet, dak2.csv) of
-    the extract in `extract_dir` into `out`. Files appear only when complete (written to
-    a temporary directory beside `out`, then moved). Returns {file: {sha256, rows}}."""
+    the extract in `extract_dir` into `out` (from `con`'s table `eligible` when given, as
+    right after `compute_extract`). Files appear only when complete (written to a
+    temporary directory beside `out`, then moved). Returns {file: {sha256, rows}}."""
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".dp4-", dir=out))
     try:
-        with duck_session() as con:
-            con.execute(f"CREATE VIEW eligible AS SELECT * FROM read_parquet({_q(extract_dir / 'eligible.parquet')})")
-            con.execute(f"CREATE TEMP TABLE copy AS {_fingerprinted_select(key, fields)}")
+        with contextlib.ExitStack() as stack:
+            if con is None:
+                con = stack.enter_context(duck_session())
+                con.execute(f"CREATE VIEW eligible AS SELECT * FROM read_parquet({_q(extract_dir / 'eligible.parquet')})")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE copy AS {_fingerprinted_select(key, fields)}")
             con.execute(f"COPY copy TO {_q(tmp / 'model_a.csv')} (HEADER, DELIMITER ',', QUOTE '\"')")
-            con.execute(f"COPY copy TO {_q(tmp / 'model_a.parquet')} (FORMAT parquet, COMPRESSION zstd)")
+            con.execute(f"COPY copy TO {_q(tmp / 'model_a.parquet')} (FORMAT parquet, COMPRESSION snappy)")
             rows = con.execute("SELECT count(*) FROM copy").fetchone()[0]
+            con.execute("DROP TABLE copy")
         shutil.copyfile(extract_dir / "dak2.csv", tmp / "dak2.csv")
         files = {}
         for name in ("model_a.csv", "model_a.parquet", "dak2.csv"):
