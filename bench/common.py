@@ -92,7 +92,14 @@ def dataset(scale: int = DKI_RESIDENTS, seed: int = SEED) -> Path:
 
 def _loaded(marker: Path, data: Path) -> bool:
     # The marker holds the stamp of the dataset that was loaded: a new dataset reloads.
-    return marker.exists() and marker.read_text().strip() == _dataset_stamp(data)
+    # (An empty marker, from before stamps, counts if it is newer than the dataset.)
+    if not marker.exists():
+        return False
+    stamp = marker.read_text().strip()
+    if not stamp:
+        manifest = data / "manifest.json"
+        return manifest.exists() and marker.stat().st_mtime >= manifest.stat().st_mtime
+    return stamp == _dataset_stamp(data)
 
 
 def sqlite_env(scale: int = DKI_RESIDENTS) -> dict:
