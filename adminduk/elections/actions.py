@@ -21,7 +21,7 @@ from django.utils import timezone
 from adminduk.audit.actions import record as audit_record
 
 from . import dp4
-from .eligibility import MODEL_A_FIELDS, REGISTER_COLUMNS
+from .eligibility import DP4_COLUMNS, MODEL_A_FIELDS
 from .models import Election, Extract, ExtractCopy, Reconciliation, ReconciliationCount
 
 DEFAULT_RECIPIENT = "KPU Provinsi DKI Jakarta"
@@ -67,7 +67,7 @@ def do_create_extract(election: Election, *, actor, reason: str, version: str | 
     internal = Path(settings.EXPORT_DIR) / "dp4" / election.slug / version
     if internal.exists():
         shutil.rmtree(internal)  # left by a job that died before its rows were written
-    table = dp4.read_register(REGISTER_COLUMNS)
+    table = dp4.read_register(DP4_COLUMNS)
     with dp4.duck_session(register=table) as con:
         result = dp4.compute_extract(con, election.polling_day, internal, _kecamatan_names())
         con.unregister("register")

@@ -32,10 +32,10 @@ def setup(stdout):
     else:
         stdout.write(f"pemilu: DP4 {DEMO_VERSION} sudah ada ({extract.eligible:,} pemilih)")
     if not Reconciliation.objects.filter(election=election).exists():
-        from adminduk.elections.eligibility import REGISTER_COLUMNS
+        from adminduk.elections.eligibility import DP4_COLUMNS
 
         folder = Path(settings.EXPORT_DIR) / "kpu" / "demo-list"
-        synthlist.make_list(dp4.read_register(REGISTER_COLUMNS), election.polling_day, folder, seed=DEMO_SEED)
+        synthlist.make_list(dp4.read_register(DP4_COLUMNS), election.polling_day, folder, seed=DEMO_SEED)
         run = actions.do_reconcile(election, folder / "list.csv", actor=kpu or dinas,
                                    reason="demo: sinkronisasi DPT sintetis", list_name="DPT sintetis (demo)")
         stdout.write(f"pemilu: daftar KPU sintetis direkonsiliasi, {run.rows:,} baris, temuan {run.counts}")

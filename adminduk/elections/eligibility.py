@@ -15,6 +15,13 @@ REGISTER_COLUMNS = ("id", "nik", "kk", "name", "name_key", "sex", "birth_place",
                     "disability", "citizenship", "occupation", "status", "ktp_state", "kelurahan_code", "rw", "rt",
                     "street")
 
+# What a DP4 extract (and the synthetic list) reads: no internal ids or name keys.
+DP4_COLUMNS = tuple(c for c in REGISTER_COLUMNS if c not in ("id", "name_key"))
+
+# What the reconciliation reads: identity, address and what decides a TMS category.
+RECONCILE_COLUMNS = ("id", "nik", "kk", "name", "name_key", "sex", "birth_date", "marital_status", "citizenship",
+                     "occupation", "status", "kelurahan_code", "rw", "rt")
+
 # The 13 elements of KPU's form Model A-Daftar Pemilih, plus the kelurahan code, under
 # the header names KPU's lists use (the same names the intake reads back).
 MODEL_A_FIELDS = ("no_kk", "nik", "nama", "tempat_lahir", "tanggal_lahir", "status_perkawinan", "jenis_kelamin",

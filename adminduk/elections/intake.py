@@ -163,6 +163,7 @@ def normalise(con: duckdb.DuckDBPyConnection, intake: Intake, regions: pa.Table 
             nullif(t.nama, '') IS NULL AND nullif(t.nik_c, '') IS NULL AS unusable
         FROM t LEFT JOIN kel_names k ON k.name = upper(regexp_replace(t.kel, '\s+', ' ', 'g'))""".replace(
         "__NIK_VALID__", nik_valid_sql("t.nik_c")))
+    con.unregister("raw_list")  # normalised copy made; the raw strings can go
     problems = [(p.row, p.field, p.reason, p.processed) for p in intake.problems]
     con.execute("CREATE OR REPLACE TEMP TABLE problems (row BIGINT, kolom VARCHAR, alasan VARCHAR, diproses BOOLEAN)")
     if problems:

@@ -30,7 +30,7 @@ import pyarrow as pa
 from adminduk.registry.names import name_key
 
 from . import dp4, intake
-from .eligibility import REGISTER_COLUMNS, exclusion_reason_sql
+from .eligibility import RECONCILE_COLUMNS, exclusion_reason_sql
 
 # Splink's m and u probabilities, set by hand from how KPU lists and the register
 # disagree (and checked on the synthetic evaluation, docs/PERFORMANCE.md) rather than
@@ -117,7 +117,7 @@ class Result:
 
 
 def _register_table() -> pa.Table:
-    return dp4.read_register(REGISTER_COLUMNS)
+    return dp4.read_register(RECONCILE_COLUMNS)
 
 
 def _regions_table() -> pa.Table | None:
@@ -172,7 +172,7 @@ def _name_keys(con: duckdb.DuckDBPyConnection, sql: str) -> None:
 
 
 def prepare_register(con: duckdb.DuckDBPyConnection, polling_day: dt.date) -> None:
-    """TEMP TABLE `reg` from `register_in` (REGISTER_COLUMNS), with the DP4 exclusion reason."""
+    """TEMP TABLE `reg` from `register_in` (RECONCILE_COLUMNS), with the DP4 exclusion reason."""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE reg AS
         SELECT id, nik, kk, upper(CASE WHEN contains(name, '  ') THEN regexp_replace(trim(name), '\\s+', ' ', 'g')
                                   ELSE trim(name) END) AS nama, name_key, sex, birth_date,

@@ -120,7 +120,7 @@ def make_list(register: pa.Table, polling_day: dt.date, out: Path, *, seed: int 
             start += RATES[key]
         pick = " ".join(f"WHEN u >= {a} AND u < {b} THEN '{k}'" for k, (a, b) in bounds.items())
         con.execute(f"""CREATE TEMP TABLE base AS
-            SELECT {model_a_select('c')}, c.nik AS true_nik, c.name_key,
+            SELECT {model_a_select('c')}, c.nik AS true_nik,
                    CASE WHEN c.reason IS NULL THEN (CASE {pick} ELSE 'clean' END)
                         WHEN c.reason = 'meninggal' AND u < {RATES['meninggal']} THEN 'meninggal'
                         WHEN c.reason = 'pindah' AND u < {RATES['pindah']} THEN 'pindah'
@@ -186,7 +186,7 @@ def make_list(register: pa.Table, polling_day: dt.date, out: Path, *, seed: int 
                 new_rows.append(row)
         cols_out = [*LIST_FIELDS, "true_nik", "kind"]
         con.register("edited", pa.table({c: pa.array([r.get(c) for r in new_rows], pa.string()) for c in cols_out}))
-        con.execute(f"""CREATE TEMP TABLE rows AS
+        con.execute(f"""CREATE TEMP VIEW rows AS
             SELECT {', '.join(cols_out)} FROM base WHERE kind NOT IN {edit_kinds} AND kind <> 'missing'
             UNION ALL SELECT {', '.join(cols_out)} FROM edited
             UNION ALL SELECT {', '.join(cols_out)} FROM base WHERE kind = 'ganda_same'""")
@@ -197,7 +197,7 @@ def make_list(register: pa.Table, polling_day: dt.date, out: Path, *, seed: int 
                    AS row, *
             FROM rows""")
         # Formatting noise that must not become a finding.
-        con.execute(f"""CREATE TEMP TABLE noisy AS
+        con.execute(f"""CREATE TEMP VIEW noisy AS
             SELECT row, no_kk,
                 CASE WHEN hash(row || 'n{seed}') % 20 = 0 THEN '  ' || nik || ' ' ELSE nik END AS nik,
                 CASE WHEN hash(row || 'c{seed}') % 20 = 0 THEN lower(nama)

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from adminduk.elections import dp4, synthlist
-from adminduk.elections.eligibility import REGISTER_COLUMNS
+from adminduk.elections.eligibility import DP4_COLUMNS
 
 from ._common import get_election
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, election, out, seed, **opts):
         election = get_election(election)
-        result = synthlist.make_list(dp4.read_register(REGISTER_COLUMNS), election.polling_day, Path(out), seed=seed)
+        result = synthlist.make_list(dp4.read_register(DP4_COLUMNS), election.polling_day, Path(out), seed=seed)
         self.stdout.write(f"daftar: {Path(out) / 'list.csv'} ({result.rows:,} baris); kebenaran: {Path(out) / 'truth.csv'}")
         for category, n in result.truth.items():
             self.stdout.write(f"  {category}: {n:,}")
