@@ -32,6 +32,14 @@ class Command(BaseCommand):
                                                                       for k, v in DEFAULT_RATES.items()))
         parser.add_argument("--no-progress", action="store_true", help="tanpa bilah kemajuan")
 
+    def run_from_argv(self, argv):
+        # `adminduk synth kpu-list ...`: the synthetic KPU voter list lives in the elections app.
+        if len(argv) > 2 and argv[2] in ("kpu-list", "kpu_list"):
+            from adminduk.elections.management.commands.synth_kpu_list import Command as KpuList
+
+            return KpuList().run_from_argv([argv[0], "synth_kpu_list", *argv[3:]])
+        return super().run_from_argv(argv)
+
     def handle(self, *args, residents, seed, out, defect_rate: list, no_progress, **options):
         if residents < 1:
             raise CommandError("--residents harus minimal 1")
