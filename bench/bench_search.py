@@ -13,7 +13,7 @@ The mix (drawn from real residents, seeded): a quarter each of
 - a misspelt name with the birth date,
 and half of the first three also carry the birth date. Acting user: a Dinas user (all
 of DKI: the widest scope, so the most rows to rank); a Gambir officer's searches are
-timed separately. Recall: the share of searches whose target resident is among the
+timed separately (full, misspelt and single names, half with the birth date). Recall: the share of searches whose target resident is among the
 results shown (a single name without birth date is not expected to find one person
 out of thousands, so recall is reported per kind).
 """
@@ -108,9 +108,10 @@ for k, (pk, name, born, kel) in enumerate(targets):
              "misspelt+date": misspell(name)}[kind]
     cases.append((dinas, kind + ("+date" if with_date and kind != "misspelt+date" else ""), pk, typed,
                   born if with_date else None))
-for pk, name, born, kel in gambir:
-    cases.append((officer, "officer:" + rng.choice(["full", "misspelt"]), pk, misspell(name) if rng.random() < .5 else name,
-                  born if rng.random() < 0.5 else None))
+for k, (pk, name, born, kel) in enumerate(gambir):
+    kind = ["full", "misspelt", "single"][k % 3]
+    typed = {"full": name, "misspelt": misspell(name), "single": name.split()[0]}[kind]
+    cases.append((officer, "officer:" + kind, pk, typed, born if k % 2 == 0 else None))
 
 # Warm the connection and caches as a running server would be.
 for u, kind, pk, typed, born in cases[:10]:
