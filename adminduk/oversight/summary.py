@@ -114,6 +114,8 @@ def _chart_item(label: str, pct, target) -> tuple:
     or a rounded one is plotted at its number with the table's text, in grey."""
     if isinstance(pct, Decimal) or pct is None:
         return (label, pct, target, None)
+    if pct in (SUPPRESSED, COMPLEMENTARY):
+        return (label, None, target, None)
     digits = "".join(c for c in str(pct) if c.isdigit() or c == ",").replace(",", ".")
     return (label, Decimal(digits) if digits else None, target, str(pct))
 
@@ -129,7 +131,7 @@ def _coverage_section(snapshot) -> Section:
         section.available, section.unavailable = False, _("Belum ada snapshot cakupan pada atau sebelum tanggal ini.")
         return section
     dki = coverage.area_figures(snapshot, coverage.DKI)
-    kota = {key: coverage.level_figures(snapshot, "kota", key) for key in indicators.KEYS}
+    kota = {key: coverage.level_figures(snapshot, "kota", key) for key in TARGETED}
     rows = []
     for f in dki:
         r, _hidden = _coverage_rows([f])
