@@ -223,8 +223,11 @@ def reconcile(con: duckdb.DuckDBPyConnection, clock=lambda message: None) -> Res
                 "CREATE OR REPLACE TEMP TABLE links AS SELECT * FROM links")
     # 3. Classify. The first row for a person (verified NIK first, then score, then row
     # number) is the person's row; any further row for the same person is `ganda`.
+    # Ranked only where a person has more than one row (a window over millions of
+    # single rows would be a sort for nothing).
     con.execute("""CREATE OR REPLACE TEMP TABLE ranked AS
-        SELECT k.*, row_number() OVER (PARTITION BY id ORDER BY by_nik DESC, score DESC, row) AS nth FROM links k""")
+        SELECT row, row_number() OVER (PARTITION BY id ORDER BY by_nik DESC, score DESC, row) AS nth
+        FROM links WHERE id IN (SELECT id FROM links GROUP BY id HAVING count(*) > 1)""")
     con.execute("""CREATE OR REPLACE TEMP TABLE findings AS
         WITH linked AS (
             SELECT l.row, l.nik_given AS nik, r.nik AS matched_nik, k.score, l.nama,
@@ -236,7 +239,7 @@ def reconcile(con: duckdb.DuckDBPyConnection, clock=lambda message: None) -> Res
                     CASE WHEN l.kelurahan_code IS DISTINCT FROM r.kelurahan_code THEN 'kelurahan' END,
                     CASE WHEN l.rt IS DISTINCT FROM r.rt OR l.rw IS DISTINCT FROM r.rw THEN 'rt_rw' END) AS differs,
                 CASE
-                    WHEN k.nth > 1 THEN 'ganda'
+                    WHEN coalesce(d.nth, 1) > 1 THEN 'ganda'
                     WHEN r.status = 'meninggal' THEN 'meninggal'
                     WHEN r.status = 'pindah' THEN 'pindah_domisili'
                     WHEN r.status <> 'hidup' OR r.citizenship <> 'wni' THEN 'tidak_dikenal'
@@ -245,7 +248,7 @@ def reconcile(con: duckdb.DuckDBPyConnection, clock=lambda message: None) -> Res
                     WHEN r.reason = 'di_bawah_umur' THEN 'di_bawah_umur'
                     WHEN NOT l.nik_valid THEN 'nik_invalid'
                 END AS category
-            FROM ranked k JOIN lst l USING (row) JOIN reg r ON r.id = k.id)
+            FROM links k LEFT JOIN ranked d USING (row) JOIN lst l USING (row) JOIN reg r ON r.id = k.id)
         SELECT row, nik, coalesce(category, 'data_berbeda') AS category, matched_nik, round(score, 4) AS score,
                nama, kelurahan, differs AS detail
         FROM linked WHERE category IS NOT NULL OR differs <> ''
