@@ -28,6 +28,7 @@ import contextlib
 import io
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -266,6 +267,12 @@ def _delete_register() -> None:
         ])
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
+            if not History.objects.filter(person__isnull=True, family__isnull=True).exists():
+                # TRUNCATE (transactional in PostgreSQL) instead of deleting millions of
+                # rows one by one; the tables that refer to the register were checked
+                # empty above, so CASCADE empties nothing else.
+                cur.execute("TRUNCATE registry_history, registry_person, registry_family CASCADE")
+                return
             # Deferred foreign-key checks would leave "pending trigger events" that
             # forbid the ALTER TABLEs of the copy that follows: check them now.
             cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -460,9 +467,19 @@ def _copy(cur, table: str, data: pa.Table) -> None:
         options += f", FORCE_NOT_NULL ({', '.join(text_columns)})"
     sql = f"COPY {table} ({', '.join(data.column_names)}) FROM STDIN WITH ({options})"
     write_options = pacsv.WriteOptions(include_header=False)
+
+    def csv_chunk(offset: int) -> memoryview:
+        buffer = io.BytesIO()
+        pacsv.write_csv(data.slice(offset, COPY_CHUNK_ROWS), buffer, write_options)
+        return buffer.getbuffer()
+
     raw = cur.cursor  # the psycopg cursor under Django's wrapper
-    with raw.copy(sql) as copy:
-        for offset in range(0, len(data), COPY_CHUNK_ROWS):
-            buffer = io.BytesIO()
-            pacsv.write_csv(data.slice(offset, COPY_CHUNK_ROWS), buffer, write_options)
-            copy.write(buffer.getbuffer())
+    offsets = list(range(0, len(data), COPY_CHUNK_ROWS))
+    # Arrow writes the next chunk's CSV (releasing the GIL) while this one is sent.
+    with raw.copy(sql) as copy, ThreadPoolExecutor(max_workers=1) as csv_writer:
+        pending = csv_writer.submit(csv_chunk, offsets[0]) if offsets else None
+        for i in range(len(offsets)):
+            chunk = pending.result()
+            if i + 1 < len(offsets):
+                pending = csv_writer.submit(csv_chunk, offsets[i + 1])
+            copy.write(chunk)
