@@ -313,7 +313,9 @@ def _link_residue(con: duckdb.DuckDBPyConnection) -> None:
                    match_probability AS score FROM {table})
         SELECT p.row, p.id, p.score, l.name_key AS list_key FROM p JOIN left_side l ON l.uid = p.row
         WHERE p.score >= {MATCH_THRESHOLD}
-        QUALIFY row_number() OVER (PARTITION BY p.row ORDER BY p.score DESC, p.id) = 1""")
+        -- On a tie (a resident registered twice: the same person under two NIKs), prefer
+        -- the record no verified row has claimed yet.
+        QUALIFY row_number() OVER (PARTITION BY p.row ORDER BY p.score DESC, p.id IN (SELECT id FROM links), p.id) = 1""")
     predictions.drop_table_from_database_and_remove_from_cache()
 
 
