@@ -362,13 +362,14 @@ def do_carry_over(rows: list[tuple[int, str, dt.datetime]], *, actor, reason: st
     set-based writes, one audit row). `rows` are (person id, kind, requested at)."""
     _require_reason(reason)
     ids = [r[0] for r in rows]
-    people = {}
-    for i in range(0, len(ids), 5000):
+    people, busy = {}, set()
+    for i in range(0, len(ids), 5000):  # chunks: SQLite caps the parameters of one statement
+        chunk = ids[i:i + 5000]
         people.update({p["pk"]: p for p in Person.objects.filter(
-            pk__in=ids[i:i + 5000], ktp_state=KtpState.PRINT_READY_RECORD, status=LifeStatus.HIDUP).values(
+            pk__in=chunk, ktp_state=KtpState.PRINT_READY_RECORD, status=LifeStatus.HIDUP).values(
             "pk", "birth_date", "marital_status", "citizenship", "occupation", "family__kelurahan_id")})
-    busy = set(PrintRequest.objects.filter(person_id__in=ids, status__in=OPEN_STATUSES).values_list("person_id",
-                                                                                                    flat=True))
+        busy.update(PrintRequest.objects.filter(person_id__in=chunk, status__in=OPEN_STATUSES)
+                    .values_list("person_id", flat=True))
     stores = dict(Store.objects.filter(kind=StoreKind.SERVICE_POINT).values_list("region_id", "pk"))
     todo = []
     for pk, kind, at in rows:
