@@ -187,11 +187,14 @@ def write_copy(extract_dir: Path, out: Path, key: str, *, fields: tuple[str, ...
             rows = con.execute("SELECT count(*) FROM copy").fetchone()[0]
             con.execute("DROP TABLE copy")
         shutil.copyfile(extract_dir / "dak2.csv", tmp / "dak2.csv")
-        files = {}
-        for name in ("model_a.csv", "model_a.parquet", "dak2.csv"):
+        names = ("model_a.csv", "model_a.parquet", "dak2.csv")
+        for name in names:
             os.replace(tmp / name, out / name)
-            files[name] = {"sha256": sha256_file(out / name), "rows": rows if name.startswith("model_a") else None}
-        return files
+        # hashlib releases the GIL on large updates: the files are hashed in parallel.
+        with ThreadPoolExecutor(len(names)) as pool:
+            digests = list(pool.map(lambda name: sha256_file(out / name), names))
+        return {name: {"sha256": digest, "rows": rows if name.startswith("model_a") else None}
+                for name, digest in zip(names, digests, strict=True)}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
