@@ -19,6 +19,8 @@ DEMO_TOKENS = [
      ["registry.read", "registry.verify"],
      ["nik", "kk", "name", "sex", "birth_date", "birth_place", "kelurahan_code", "rw", "rt", "street", "status",
       "ktp_state"], 6000),
+    ("kpu", "kpu.dki", "KPU Provinsi DKI Jakarta", "data pemilih (DP4, daftar pemilih)",
+     ["elections.dp4", "elections.lists"], [], 600),
 ]
 
 
