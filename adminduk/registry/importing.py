@@ -33,6 +33,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pyarrow as pa
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from adminduk.audit.actions import record as audit_record
@@ -555,6 +556,12 @@ def _append(families: pa.Table, persons: pa.Table, *, actor, source: str, reason
     from the database, so concurrent writers cannot collide), in chunks, in one
     transaction with the LoadBatch and the audit row.
     """
+    # Validation ran before this transaction; a NIK or KK registered in between by an
+    # officer would otherwise slip in twice (neither column is unique in the database).
+    clash = _existing(Person, "nik", persons.column("nik").to_pylist())
+    clash |= _existing(Family, "kk", families.column("kk").to_pylist())
+    if clash:
+        raise ValidationError({"nik": f"terdaftar selama impor berjalan: {', '.join(sorted(clash)[:5])}"})
     family_ids: dict[str, int] = {}
     for batch in families.to_batches(APPEND_CHUNK):
         created = Family.objects.bulk_create([
