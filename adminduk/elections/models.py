@@ -84,6 +84,11 @@ class Extract(models.Model):
     def __str__(self) -> str:
         return f"DP4 {self.election.slug} {self.version}"
 
+    @property
+    def excluded_by_label(self) -> list[tuple[str, int]]:
+        labels = dict(ExclusionReason.choices)
+        return [(labels.get(code, code), n) for code, n in sorted(self.excluded.items(), key=lambda kv: -kv[1])]
+
 
 class ExtractCopy(models.Model):
     """A copy of an extract handed to one recipient, with its manifest and fingerprint key."""
