@@ -132,3 +132,18 @@ def test_a_lone_small_cell_is_hidden_with_its_complement_so_totals_do_not_reveal
         ReconciliationCount.objects.create(reconciliation=run, kelurahan_code=code, category="meninggal", count=n)
     shown = {r["code"]: r["counts"]["meninggal"] for r in queries.dprd_summary(run)["rows"]}
     assert shown == {"31.01": "< 10", "31.71": "40", "31.75": queries.HIDDEN}
+
+
+def test_the_index_lists_extracts_for_the_dinas_and_sends_the_dprd_to_aggregates(run, cast, client, tmp_path):
+    _, run = run
+    actions.do_create_extract(ensure_reference_elections(), actor=cast["dinas"], reason="uji", version="S1",
+                              out=tmp_path / "kpu")
+    login_verified(client, cast["dinas"])
+    page = client.get("/pemilu/").content.decode()
+    assert "S1" in page and "Anggota TNI" in page and f"/pemilu/rekonsiliasi/{run.pk}/" in page
+    client.logout()
+    login_verified(client, cast["dprd"])
+    assert client.get("/pemilu/").url == "/pemilu/ringkasan/"
+    client.logout()
+    login_verified(client, cast["kpu"])
+    assert client.get("/pemilu/").status_code == 403
