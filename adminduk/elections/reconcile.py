@@ -141,17 +141,19 @@ def reconcile_file(polling_day: dt.date, list_path: Path, out: Path, *, register
     summary_kategori.csv, summary_kelurahan.csv and unreadable.csv into `out`."""
     clock = _Clock(progress)
     out.mkdir(parents=True, exist_ok=True)
+    # One Arrow input at a time: the list is parsed and normalised into DuckDB and let
+    # go before the register is read (each is GBs at DKI scale).
     parsed = intake.read_list(list_path)
     clock(f"daftar dibaca: {parsed.rows:,} baris")
-    register = _register_table() if register is None else register
     regions = _regions_table() if regions is None else regions
-    clock(f"register dibaca: {register.num_rows:,} penduduk")
-    with dp4.duck_session(register_in=register) as con:
+    with dp4.duck_session() as con:
         intake.normalise(con, parsed, regions)
         del parsed
         clock("daftar dinormalkan")
+        register = _register_table() if register is None else register
+        clock(f"register dibaca: {register.num_rows:,} penduduk")
+        con.register("register_in", register)
         prepare_register(con, polling_day)
-        # The register now lives in DuckDB: let go of the Arrow copy (GBs at DKI scale).
         con.unregister("register_in")
         del register
         clock("register disiapkan")
