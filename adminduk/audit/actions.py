@@ -31,6 +31,9 @@ _INSERT = (
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
 )
 _INSERT_SUBJECT = "INSERT INTO audit_auditsubject (entry_id, nik) VALUES (%s, %s)"
+_INSERT_WITH_SUBJECT = (
+    "WITH e AS (" + _INSERT + ") INSERT INTO audit_auditsubject (entry_id, nik) SELECT id, %s FROM e RETURNING entry_id"
+)
 _HEAD = "SELECT seq, hash FROM audit_auditentry ORDER BY seq DESC LIMIT 1"
 
 
@@ -85,13 +88,17 @@ def entry_hash(fields: dict, prev_hash: str) -> str:
     return hash_payload(payload, prev_hash)
 
 
-def _lock_chain() -> None:
+def _lock_chain(async_commit: bool = False) -> None:
     # Two writers must not both read the same head and append after it. SQLite
     # transactions here are IMMEDIATE (settings), which already serialises writers:
     # the write lock is taken at BEGIN, before the head is read.
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
+            if async_commit:  # one round trip for both (see chain_locked)
+                cur.execute("SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(%s)",
+                            [_CHAIN_LOCK_ID])
+            else:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
 
 
 _local = threading.local()
@@ -147,10 +154,7 @@ def chain_locked(*, read_access: bool = False):
     with queue, transaction.atomic(savepoint=False):
         outer = not getattr(connection, "audit_chain_locked", False)
         if outer:
-            if read_access and top and connection.vendor == "postgresql":
-                with connection.cursor() as cur:
-                    cur.execute("SET LOCAL synchronous_commit = off")
-            _lock_chain()
+            _lock_chain(async_commit=read_access and top)
             connection.audit_chain_locked = True
         try:
             yield
@@ -200,16 +204,24 @@ def record(
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
         fields["seq"] = seq
         digest = entry_hash(fields, prev_hash)
-        cur.execute(_INSERT, [
+        values = [
             seq, connection.ops.adapt_datetimefield_value(fields["at"]), fields["user_id_ref"], fields["username"],
             fields["role"], action, object_type, fields["niks"], query, row_count, purpose, fields["ip"],
             token_prefix, prev_hash, digest,
-        ])
-        entry_id = cur.fetchone()[0]
-        if len(niks) == 1:
-            cur.execute(_INSERT_SUBJECT, [entry_id, niks[0]])
-        elif niks:
-            cur.executemany(_INSERT_SUBJECT, [(entry_id, n) for n in niks])
+        ]
+        if len(niks) == 1 and connection.vendor == "postgresql":
+            # The common case (one person read) in one round trip: a data-modifying CTE.
+            cur.execute(_INSERT_WITH_SUBJECT, [*values, niks[0]])
+            entry_id = cur.fetchone()[0]
+            niks_left = []
+        else:
+            cur.execute(_INSERT, values)
+            entry_id = cur.fetchone()[0]
+            niks_left = niks
+        if len(niks_left) == 1:
+            cur.execute(_INSERT_SUBJECT, [entry_id, niks_left[0]])
+        elif niks_left:
+            cur.executemany(_INSERT_SUBJECT, [(entry_id, n) for n in niks_left])
     entry = AuditEntry(id=entry_id, prev_hash=prev_hash, hash=digest, **fields)
     entry._state.adding = False
     return entry
