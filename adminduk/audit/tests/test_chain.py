@@ -228,3 +228,17 @@ def test_two_writers_at_once_never_fork_the_chain():
     result = chain.verify(save=False)
     assert result.ok and result.rows == 2 * per_thread
     assert sorted(AuditEntry.objects.values_list("seq", flat=True)) == list(range(1, 2 * per_thread + 1))
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="synchronous_commit is a PostgreSQL setting")
+def test_an_api_read_inside_a_callers_transaction_keeps_its_synchronous_commit():
+    from adminduk.audit.actions import chain_locked
+
+    with chain_locked(read_access=True):
+        record(None, "person.read", purpose="uji", niks=[NIKS[0]])
+    with connection.cursor() as cur:
+        cur.execute("SHOW synchronous_commit")
+        # The test runs inside a transaction: the relaxed commit applies only to a
+        # transaction that chain_locked() opened itself.
+        assert cur.fetchone()[0] == "on"
