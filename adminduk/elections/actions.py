@@ -54,7 +54,7 @@ def _kecamatan_names() -> dict[str, str]:
 
 def do_create_extract(election: Election, *, actor, reason: str, version: str | None = None,
                       recipient: str = DEFAULT_RECIPIENT, recipient_user=None, out: Path | None = None,
-                      fields: tuple[str, ...] = MODEL_A_FIELDS) -> tuple[Extract, ExtractCopy]:
+                      fields: tuple[str, ...] = MODEL_A_FIELDS, progress=None) -> tuple[Extract, ExtractCopy]:
     """Extract the DP4 for `election` from the register and hand a copy to `recipient`.
 
     The internal result (eligible rows, exclusions with reasons) is kept under
@@ -67,11 +67,19 @@ def do_create_extract(election: Election, *, actor, reason: str, version: str | 
     internal = Path(settings.EXPORT_DIR) / "dp4" / election.slug / version
     if internal.exists():
         shutil.rmtree(internal)  # left by a job that died before its rows were written
+    started = time.perf_counter()
+
+    def clock(message: str) -> None:
+        if progress:
+            progress(f"[{time.perf_counter() - started:7.1f} s] {message}")
+
     table = dp4.read_register(DP4_COLUMNS)
+    clock(f"register dibaca: {table.num_rows:,} penduduk")
     with dp4.duck_session(register=table) as con:
         result = dp4.compute_extract(con, election.polling_day, internal, _kecamatan_names())
         con.unregister("register")
         del table
+        clock(f"kelayakan dihitung: {result.eligible:,} pemilih; berkas internal dan DAK2 ditulis")
         with transaction.atomic():
             extract = Extract.objects.create(
                 election=election, version=version, created_by=_user(actor), path=str(internal),
@@ -81,6 +89,7 @@ def do_create_extract(election: Election, *, actor, reason: str, version: str | 
                          query=f"election={election.slug} version={version}", row_count=result.eligible)
             copy = do_hand_over_copy(extract, recipient=recipient, recipient_user=recipient_user, actor=actor,
                                      reason=reason, out=out, fields=fields, _session=con)
+        clock(f"salinan untuk {copy.recipient} ditulis (CSV, Parquet, manifes)")
     return extract, copy
 
 

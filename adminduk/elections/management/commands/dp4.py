@@ -61,7 +61,7 @@ class Command(BaseCommand):
     def do_extract(self, *, election, out, recipient, version, user, reason, **_):
         election = get_election(election)
         extract, copy = actions.do_create_extract(election, actor=get_user(user), reason=reason, version=version,
-                                                  recipient=recipient, out=Path(out))
+                                                  recipient=recipient, out=Path(out), progress=self.stdout.write)
         self.stdout.write(f"DP4 {election.slug} versi {extract.version}: {extract.eligible:,} pemilih "
                           f"(L {extract.eligible_men:,}, P {extract.eligible_women:,})")
         for reason_code, n in sorted(extract.excluded.items()):
