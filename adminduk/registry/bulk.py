@@ -109,6 +109,9 @@ def write_register(families: pa.Table, persons: pa.Table, *, actor, source: str,
     fam, per = fam.select(list(FAMILY_DB)), per.select(list(PERSON_DB))
     del families, persons
 
+    n_families, n_persons = len(fam), len(per)
+    tables = [fam, per]
+    del fam, per
     if connection.vendor == "postgresql":
         writer = contextlib.nullcontext(_write_postgres)
     elif connection.in_atomic_block:
@@ -116,18 +119,20 @@ def write_register(families: pa.Table, persons: pa.Table, *, actor, source: str,
         # through Django's cursor instead (slower; fine for imports of modest size).
         writer = contextlib.nullcontext(_write_sqlite_executemany)
     else:
-        writer = _sqlite_staged(fam, per, say)
+        # The staging file holds the rows from here on: the Arrow tables are dropped
+        # (`tables` is emptied) before SQLite sorts the indexes, which needs the memory.
+        writer = _sqlite_staged(tables, say)
     with writer as write, transaction.atomic():
         if replace:
             say("menghapus register lama")
             _delete_register()
-        write(fam, per, say)
+        write(tables, say)
         batch = LoadBatch.objects.create(
             actor=actor if getattr(actor, "pk", None) else None, source=source[:500], kind=kind,
-            families=len(fam), persons=len(per), sha256=sha256, reason=reason,
+            families=n_families, persons=n_persons, sha256=sha256, reason=reason,
         )
         audit_record(actor, f"register.{kind}", object_type="register", purpose=reason,
-                     query=f"source={source} sha256={sha256} replace={replace}", row_count=len(per))
+                     query=f"source={source} sha256={sha256} replace={replace}", row_count=n_persons)
     return batch
 
 
@@ -305,7 +310,7 @@ def _dates_as_text(table: pa.Table) -> pa.RecordBatchReader:
 
 
 @contextlib.contextmanager
-def _sqlite_staged(families: pa.Table, persons: pa.Table, say):
+def _sqlite_staged(tables: list, say):
     """Ingest the tables into a staging file with ADBC and ATTACH it to Django's connection.
 
     Yields the writer to call inside the transaction. ATTACH and the foreign-key pragma
@@ -323,9 +328,12 @@ def _sqlite_staged(families: pa.Table, persons: pa.Table, say):
     try:
         say("menyiapkan data (staging)")
         with contextlib.closing(adbc_sqlite.connect(stage)) as stage_conn, stage_conn.cursor() as cur:
+            families, persons = tables
             cur.adbc_ingest("family", _dates_as_text(families), mode="create")
             cur.adbc_ingest("person", _dates_as_text(persons), mode="create")
             stage_conn.commit()
+            tables[:] = [len(families), len(persons)]
+            del families, persons
         with connection.cursor() as cur:
             cur.execute("PRAGMA foreign_keys=OFF")
             cur.execute("ATTACH DATABASE %s AS stage", [stage])
@@ -349,7 +357,7 @@ def _sqlite_bulk_pragmas(cur) -> list[str]:
     - Rollback journal instead of WAL: in WAL every page of the load is written twice
       (to the WAL, then checkpointed); a rollback journal of tables that start empty
       stays tiny. Only possible when no other connection is open; otherwise stay in WAL.
-    - A 1 GB page cache and two sorter threads: CREATE INDEX over millions of rows is
+    - A 400 MB page cache and two sorter threads: CREATE INDEX over millions of rows is
       an external sort, measured as the largest part of the load.
     """
     restore = []
@@ -364,20 +372,22 @@ def _sqlite_bulk_pragmas(cur) -> list[str]:
             pass
     cur.execute("PRAGMA cache_size")
     restore.append(f"PRAGMA cache_size={cur.fetchone()[0]}")
-    cur.execute("PRAGMA cache_size=-1000000")
+    cur.execute("PRAGMA cache_size=-400000")
     cur.execute("PRAGMA threads")
     restore.append(f"PRAGMA threads={cur.fetchone()[0]}")
-    cur.execute(f"PRAGMA threads={min(4, os.cpu_count() or 1)}")
+    # Each sorter thread may use up to cache_size: 2 threads x 400 MB bounds the sort.
+    cur.execute(f"PRAGMA threads={min(2, os.cpu_count() or 1)}")
     return restore
 
 
-def _write_sqlite_from_stage(families: pa.Table, persons: pa.Table, say) -> None:
+def _write_sqlite_from_stage(counts: list, say) -> None:
+    n_families, n_persons = counts
     with connection.cursor() as cur:
         indexes = _sqlite_drop_indexes(cur, ("registry_person", "registry_family"))
-        say(f"menulis {len(families):,} KK")
+        say(f"menulis {n_families:,} KK")
         cur.execute(f"INSERT INTO registry_family ({', '.join(FAMILY_DB)}) "
                     f"SELECT {', '.join(FAMILY_DB)} FROM stage.family ORDER BY id")
-        say(f"menulis {len(persons):,} penduduk")
+        say(f"menulis {n_persons:,} penduduk")
         cur.execute(f"INSERT INTO registry_person ({', '.join(PERSON_DB)}) "
                     f"SELECT {', '.join(PERSON_DB)} FROM stage.person ORDER BY id")
         say(f"membangun {len(indexes)} indeks")
@@ -385,7 +395,8 @@ def _write_sqlite_from_stage(families: pa.Table, persons: pa.Table, say) -> None
             cur.execute(sql)
 
 
-def _write_sqlite_executemany(families: pa.Table, persons: pa.Table, say) -> None:
+def _write_sqlite_executemany(tables: list, say) -> None:
+    families, persons = tables
     with connection.cursor() as cur:
         for table, data in (("registry_family", families), ("registry_person", persons)):
             say(f"menulis {len(data):,} baris ke {table}")
@@ -406,7 +417,8 @@ def _sqlite_drop_indexes(cur, tables) -> list[str]:
     return [sql for _name, sql in found]
 
 
-def _write_postgres(families: pa.Table, persons: pa.Table, say) -> None:
+def _write_postgres(tables: list, say) -> None:
+    families, persons = tables
     with connection.cursor() as cur:
         cur.execute("SET LOCAL maintenance_work_mem = '1GB'")
         cur.execute("SET LOCAL synchronous_commit = off")

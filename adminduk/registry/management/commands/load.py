@@ -47,8 +47,6 @@ class Command(BaseCommand):
                 self.stderr.write(f"[{time.perf_counter() - started:6.1f} s] {message}")
 
         say("membaca berkas Parquet")
-        families = pq.read_table(paths[0])
-        persons = pq.read_table(paths[1])
         manifest = folder / "manifest.json"
         origin = ""
         if manifest.is_file():
@@ -56,8 +54,10 @@ class Command(BaseCommand):
             origin = f" (seed {meta.get('seed')}, generator {meta.get('generator_version')})" if "seed" in meta else ""
         sha = files_sha256(paths)
         try:
+            # Read inline: no reference stays here, so the writer can free the tables
+            # once they are staged (gigabytes at DKI scale).
             batch = write_register(
-                families, persons, actor=None, source=str(folder.resolve()), kind="load",
+                pq.read_table(paths[0]), pq.read_table(paths[1]), actor=None, source=str(folder.resolve()), kind="load",
                 reason=reason or f"pemuatan register dari {folder}{origin}", sha256=sha, replace=replace,
                 progress=say,
             )
