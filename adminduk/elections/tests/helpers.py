@@ -47,8 +47,11 @@ def build_register() -> dict:
                             marital_status=MaritalStatus.BELUM_KAWIN)
     reg.do_register_death(p["mati"], death_date=dt.date(2023, 5, 1), death_cert_no="3175-KM-2023-0001",
                           actor=None, reason="data uji")
+    p["nonaktif"] = make_person(cakung, name="Bambang Irawan", birth_date=dt.date(1960, 10, 10),
+                                relation=Relation.FAMILI_LAIN)
     reg.do_move_out(p["pindah"], actor=None, reason="data uji")
-    for key in ("mati", "pindah"):
+    reg.do_deactivate(p["nonaktif"], actor=None, reason="data uji: Permendagri 95/2019 Pasal 96")
+    for key in ("mati", "pindah", "nonaktif"):
         p[key].refresh_from_db()
     return p
 

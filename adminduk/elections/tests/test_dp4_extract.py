@@ -40,15 +40,17 @@ def test_each_eligibility_rule_decides_who_is_in_the_dp4(extract):
     listed = _niks(dp4.Path(copy.path) / "model_a.csv")
     assert {people[k].nik for k in ("budi", "siti", "muhammad", "tepat17", "muda_kawin", "typo", "absen")} == listed
     reasons = {people[k].nik: dp4.exclusion_of(dp4.Path(extract.path), people[k].nik)["reason"]
-               for k in ("kurang17", "tni", "polri", "wna", "mati", "pindah")}
+               for k in ("kurang17", "tni", "polri", "wna", "mati", "pindah", "nonaktif")}
     assert reasons == {people["kurang17"].nik: "di_bawah_umur", people["tni"].nik: "tni", people["polri"].nik: "polri",
-                       people["wna"].nik: "wna", people["mati"].nik: "meninggal", people["pindah"].nik: "pindah"}
+                       people["wna"].nik: "wna", people["mati"].nik: "meninggal", people["pindah"].nik: "pindah",
+                       people["nonaktif"].nik: "tidak_aktif"}
 
 
 def test_every_resident_left_out_has_a_reason_and_the_counts_add_up(extract):
     people, extract, _ = extract
     assert extract.eligible == 7
-    assert extract.excluded == {"di_bawah_umur": 1, "meninggal": 1, "pindah": 1, "polri": 1, "tni": 1, "wna": 1}
+    assert extract.excluded == {"di_bawah_umur": 1, "meninggal": 1, "pindah": 1, "polri": 1, "tidak_aktif": 1, "tni": 1,
+                                "wna": 1}
     assert extract.eligible + sum(extract.excluded.values()) == len(people)
     assert extract.eligible_men + extract.eligible_women == extract.eligible
 

@@ -35,6 +35,7 @@ def run(cast, tmp_path):
         list_row(p["muhammad"], nama="Muhamad  yusuf ",                  # 12 a spelling variant: no finding
                  tanggal_lahir="1990-01-20"),
         list_row(p["tepat17"], tanggal_lahir=p["tepat17"].birth_date.strftime("%m-%d-%Y")),  # 13 swapped d/m
+        list_row(p["nonaktif"]),                                         # 14 NIK deactivated: tidak_dikenal
     ]
     path = write_list(tmp_path / "dps.csv", rows)
     out = tmp_path / "hasil"
@@ -56,7 +57,8 @@ def test_findings_csv_has_the_agreed_columns(run):
 
 EXPECTED = {3: ("meninggal", "mati"), 4: ("ganda", "budi"), 5: ("di_bawah_umur", "kurang17"),
             6: ("pindah_domisili", "pindah"), 8: ("tni", "tni"), 9: ("polri", "polri"),
-            10: ("nik_invalid", "muda_kawin"), 11: ("data_berbeda", "typo"), 13: ("data_berbeda", "tepat17")}
+            10: ("nik_invalid", "muda_kawin"), 11: ("data_berbeda", "typo"), 13: ("data_berbeda", "tepat17"),
+            14: ("tidak_dikenal", "nonaktif")}
 
 
 def test_each_linked_category_is_found_with_the_right_person(run):
@@ -88,9 +90,9 @@ def test_a_wrong_digit_that_lands_on_another_resident_is_not_taken_as_a_match(ca
 
 def test_the_run_is_stored_with_counts_per_kelurahan_and_audited(run):
     _, run, _ = run
-    assert run.rows == 13 and run.unreadable == 0
+    assert run.rows == 14 and run.unreadable == 0
     assert run.counts["ganda"] == 1 and run.counts["data_berbeda"] == 2
     assert ReconciliationCount.objects.get(reconciliation=run, kelurahan_code="31.75.06.1001",
                                            category="meninggal").count == 1
     entry = AuditEntry.objects.get(action="kpu.reconcile")
-    assert entry.row_count == 13
+    assert entry.row_count == 14
