@@ -74,14 +74,16 @@ def register_residents() -> int:
     return Person.objects.filter(status=LifeStatus.HIDUP).count()
 
 
-def cached_turning_17(start: dt.date, months: int) -> dict:
-    """`turning_17_counts` for the whole register, kept ten minutes: the dashboard shows
-    the seed scenario on every visit and the register's age structure moves slowly."""
+def register_basis(start: dt.date, months: int) -> tuple[int, dict]:
+    """(residents, turning-17 counts by month) of the whole register, kept ten minutes:
+    the dashboard shows the seed scenario on every visit, counting 11 million rows takes
+    seconds, and the register's age structure moves slowly. The key follows the newest
+    person, so a load or a new resident is seen at once."""
     newest = Person.objects.order_by("-pk").values_list("pk", flat=True).first()
-    key = f"blanko:t17:{start}:{months}:{register_residents()}:{newest}"
+    key = f"blanko:basis:{start}:{months}:{newest}"
     value = cache.get(key)
     if value is None:
-        value = turning_17_counts(start, months)
+        value = (register_residents(), turning_17_counts(start, months))
         cache.set(key, value, 600)
     return value
 
@@ -213,8 +215,7 @@ def scenario_params(cfg: dict, *, turning_17_per_month: float | None = None) -> 
         by_month = {m: float(turning_17_per_month) for m in months}
         t17_note = "diberikan sebagai opsi"
     else:
-        residents = register_residents()
-        counts = cached_turning_17(start, len(months))
+        residents, counts = register_basis(start, len(months))
         scale = cfg["population"] / residents if residents else 0
         by_month = {m: counts.get(m, 0) * scale for m in months}
         t17_note = (f"register: {residents:,} penduduk aktif, diskalakan ×{scale:,.2f} ke {cfg['population']:,}"
