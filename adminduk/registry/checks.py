@@ -15,6 +15,7 @@ them visible with counts and examples so that someone can fix them through actio
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 import pyarrow as pa
@@ -182,9 +183,23 @@ def check_tables(persons: pa.Table, families: pa.Table, kelurahan_codes: pa.Tabl
     return results
 
 
-def check_register(*, lang: str = "id", examples: int = 5, today: dt.date | None = None) -> list[CheckResult]:
-    """Walk the whole register in the operational database and check every rule."""
-    persons = engine.persons_table(PERSON_COLUMNS)
-    families = engine.families_table(FAMILY_COLUMNS)
-    kelurahan = engine.fetch_arrow("SELECT code FROM regions_region WHERE level = 'kelurahan'")
-    return check_tables(persons, families, kelurahan, lang=lang, examples=examples, today=today)
+def check_register(*, lang: str = "id", examples: int = 5, today: dt.date | None = None,
+                   parts: int = 2) -> list[CheckResult]:
+    """Walk the whole register in the operational database and check every rule.
+
+    The person table is read in `parts` id ranges at the same time as the families
+    (each read is its own database connection, on SQLite its own process), so the two
+    cores both work: the read is most of the run time at 11 million residents.
+    """
+    low, high = engine.fetch_arrow("SELECT min(id) AS lo, max(id) AS hi FROM registry_person").to_pylist()[0].values()
+    low, high = low or 0, high or 0
+    step = (high - low) // parts + 1
+    ranges = [(low + i * step, min(high, low + (i + 1) * step - 1)) for i in range(parts)]
+    with ThreadPoolExecutor(max_workers=parts + 1) as pool:
+        person_parts = [pool.submit(engine.persons_table, PERSON_COLUMNS, f"p.id BETWEEN {a} AND {b}")
+                        for a, b in ranges]
+        families = pool.submit(engine.families_table, FAMILY_COLUMNS)
+        kelurahan = pool.submit(engine.fetch_arrow, "SELECT code FROM regions_region WHERE level = 'kelurahan'")
+        persons = pa.concat_tables([f.result() for f in person_parts], promote_options="permissive")
+        return check_tables(persons, families.result(), kelurahan.result(), lang=lang, examples=examples,
+                            today=today)
