@@ -91,6 +91,18 @@ def nik_error_sql(col: str) -> str:
     END"""
 
 
+def nik_surely_valid_sql(col: str) -> str:
+    """A cheap test that nearly every valid NIK passes (a day 01-28 exists in every
+    month); filtering with it first runs `nik_error_sql` on the few rows that remain,
+    which halves the NIK check at 11 million rows. A NIK it passes is valid; one it
+    fails may still be valid."""
+    # TRY_CAST: the engine may evaluate the conjuncts in any order, digits or not.
+    day, month = (f"TRY_CAST(substr({col}, {i}, 2) AS INTEGER)" for i in (7, 9))
+    return (f"coalesce(length({col}) = 16 AND regexp_full_match({col}, '[0-9]{{16}}') "
+            f"AND substr({col}, 13, 4) <> '0000' AND {month} BETWEEN 1 AND 12 "
+            f"AND {day} % 40 BETWEEN 1 AND 28 AND {day} <= 68, false)")
+
+
 def kk_error_sql(col: str) -> str:
     """The first hard-rule code of `registry.nik.check_kk` that `col` breaks, or NULL."""
     return f"""CASE
@@ -133,7 +145,8 @@ _PREPARE = (
 # code -> SQL returning one row per offending person or family, with a column `example`
 # (the NIK or KK to show). Tables: p (persons), f (families), r (kelurahan codes).
 _QUERIES = {
-    "nik_invalid": f"SELECT nik AS example FROM p WHERE ({nik_error_sql('nik')}) IS NOT NULL",
+    "nik_invalid": f"""SELECT nik AS example FROM p
+        WHERE NOT {nik_surely_valid_sql('nik')} AND ({nik_error_sql('nik')}) IS NOT NULL""",
     "nik_shared": "SELECT nik AS example FROM dup",
     "person_on_two_kk": "SELECT nik AS example FROM dup WHERE two_kk",
     "kk_invalid": f"SELECT kk AS example FROM f WHERE ({kk_error_sql('kk')}) IS NOT NULL",

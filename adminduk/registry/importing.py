@@ -40,7 +40,7 @@ from adminduk.audit.actions import record as audit_record
 from adminduk.regions.models import Region
 
 from . import nik as nikrules
-from .checks import kk_error_sql, nik_error_sql
+from .checks import kk_error_sql, nik_error_sql, nik_surely_valid_sql
 from .choices import (
     BloodType,
     Citizenship,
@@ -343,7 +343,8 @@ def _validate_persons(rep, con, file: str, families_file: str, today) -> None:
     # The NIK rule and the dates, computed once for the checks below and the warnings.
     con.execute(f"""CREATE OR REPLACE TEMP TABLE perx AS SELECT _row, nik, kk, sex,
         TRY_CAST(birth_date AS DATE) AS bd, TRY_CAST(death_date AS DATE) AS dd,
-        CASE WHEN nik = '' THEN NULL ELSE {nik_error_sql('nik')} END AS nik_err FROM per""")
+        CASE WHEN nik = '' OR {nik_surely_valid_sql('nik')} THEN NULL ELSE {nik_error_sql('nik')} END AS nik_err
+        FROM per""")
     for row, value in _rows(con, "SELECT _row, nik FROM perx WHERE nik_err IS NOT NULL ORDER BY _row"):
         result = nikrules.check_nik(value, reference_date=today, known_areas=(), lang=rep.lang)
         rep.add(file, row, "nik", "nik_invalid", value, "; ".join(e.message for e in result.errors))
