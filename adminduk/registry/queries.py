@@ -161,6 +161,10 @@ def _scope(user, qs: QuerySet[Person], kelurahan_code: str | None) -> QuerySet[P
             raise OutOfJurisdiction(f"kelurahan {kelurahan_code} di luar wilayah kerja Anda")
         return qs.filter(family__kelurahan_id=kelurahan_code)
     code = user.jurisdiction_code
+    if "." not in code:
+        # The province: the register holds DKI only (every kelurahan is a DKI region row),
+        # so the filter would only cost a join over all families.
+        return qs
     if code.count(".") == 3:
         return qs.filter(family__kelurahan_id=code)
     # A code subtree as a range ("31.71." <= code < "31.71/"): an index range on both
