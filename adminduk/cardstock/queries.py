@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from adminduk.audit.actions import record as audit_record
-from adminduk.documents.actions import next_in_queue
+from adminduk.documents.actions import waiting_queue
 from adminduk.documents.models import PrintRequest, RequestStatus, Suket
 
 from . import ledger
@@ -38,7 +38,7 @@ def print_queue(user, store: Store, *, purpose: str, limit: int = 100, ip: str =
     """The next waiting requests of a service point, with names, for its printers."""
     if not ledger.can_print(user, store):
         raise PermissionDenied("hanya petugas tempat cetak ini yang dapat melihat antreannya")
-    rows = list(next_in_queue(store, limit).select_related("person", "person__family"))
+    rows = list(waiting_queue(store).select_related("person")[:limit])
     audit_record(user, "ktp.queue.read", purpose=purpose, niks=[r.person.nik for r in rows], row_count=len(rows),
                  query=f"store={store.region_id}", ip=ip)
     return rows

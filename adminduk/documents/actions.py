@@ -175,12 +175,21 @@ def do_request_card(person: Person, kind: str, *, actor, reason: str, police_rep
 
 # --- Printing: one blank, one card, one transaction -----------------------------------------
 
-def next_in_queue(store: Store, count: int, *, on: dt.date | None = None):
-    """The next `count` waiting requests of a store: priority class, then first come."""
+# What printing needs of a waiting request (and the NIK for the audit row).
+QUEUE_FIELDS = ("id", "person_id", "store_id", "kind", "priority", "status", "requested_at", "not_before",
+                "person__id", "person__nik")
+
+
+def waiting_queue(store: Store, *, on: dt.date | None = None):
+    """Waiting requests of a store in print order: priority class, then first come."""
     on = on or timezone.localdate()
     return (PrintRequest.objects.filter(store=store, status=RequestStatus.WAITING)
-            .exclude(not_before__gt=on)
-            .order_by("priority", "requested_at", "id")[:count])
+            .exclude(not_before__gt=on).order_by("priority", "requested_at", "id"))
+
+
+def next_in_queue(store: Store, count: int, *, on: dt.date | None = None):
+    """The next `count` requests to print, with only what printing needs."""
+    return waiting_queue(store, on=on).select_related("person").only(*QUEUE_FIELDS)[:count]
 
 
 def print_locked(request: PrintRequest, store: Store, *, actor, run: PrintRun | None = None,
@@ -191,9 +200,6 @@ def print_locked(request: PrintRequest, store: Store, *, actor, run: PrintRun | 
         raise ValidationError({"request": f"permohonan #{request.pk} sudah {request.get_status_display().lower()}"})
     if request.not_before and request.not_before > timezone.localdate():
         raise ValidationError({"request": f"kartu baru boleh dicetak mulai {request.not_before:%d-%m-%Y} (usia 17)"})
-    # Only what the transition and the audit need: the hot path of a print.
-    qs = Person.objects.only("id", "nik", "ktp_state")
-    person = (qs.select_for_update() if connection.vendor == "postgresql" else qs).get(pk=request.person_id)
     movement = ledger.consume(store, actor=actor, print_run=run, reason=f"cetak permohonan #{request.pk}",
                               known_head=known_head)
     now = timezone.now()
@@ -204,9 +210,16 @@ def print_locked(request: PrintRequest, store: Store, *, actor, run: PrintRun | 
         raise ValidationError({"request": f"permohonan #{request.pk} sudah dicetak"})
     request.status, request.printed_at, request.consumption, request.card_serial = (
         RequestStatus.PRINTED, now, movement, serial)
-    _transition(person, KtpState.PRINTED, action="ktp.print", actor=actor, reason="cetak KTP-el", request=request,
-                details={"blanko": movement.seq, "store": store.region_id, "serial": serial})
-    request.person = person
+    # The hot path of a print: PRR → PRINTED (an entry of the transition table) as one
+    # conditional UPDATE, which also takes the person's row lock; no read first.
+    assert rules.allowed(KtpState.PRINT_READY_RECORD, KtpState.PRINTED)
+    if Person.objects.filter(pk=request.person_id, ktp_state=KtpState.PRINT_READY_RECORD).update(
+            ktp_state=KtpState.PRINTED) != 1:
+        raise ValidationError({"request": f"rekaman KTP-el permohonan #{request.pk} tidak berstatus siap cetak (PRR)"})
+    KtpRecordEvent.objects.create(person_id=request.person_id, at=now, actor=_actor(actor), action="ktp.print",
+                                  from_state=KtpState.PRINT_READY_RECORD, to_state=KtpState.PRINTED,
+                                  reason="cetak KTP-el", request=request,
+                                  details={"blanko": movement.seq, "store": store.region_id, "serial": serial})
     return request
 
 
@@ -215,7 +228,7 @@ def do_print_card(request: PrintRequest, *, actor) -> PrintRequest:
     store = ledger.lock_stores(request.store_id)[request.store_id]
     if not ledger.can_print(actor, store):
         raise ValidationError({"store": f"anda tidak berwenang mencetak di {store.name}"})
-    request = PrintRequest.objects.get(pk=request.pk)
+    request = PrintRequest.objects.select_related("person").get(pk=request.pk)
     request = print_locked(request, store, actor=actor)
     audit_record(actor, "ktp.print", purpose="cetak KTP-el", niks=[request.person.nik], row_count=1)
     return request
