@@ -253,10 +253,19 @@ def evaluate(findings_csv: Path, truth_csv: Path) -> dict[str, dict[str, float]]
         rows = con.execute("""
             WITH tk AS (SELECT category, row, matched_nik, count(*) AS n FROM t GROUP BY ALL),
             fk AS (SELECT category, row, matched_nik, count(*) AS n FROM f GROUP BY ALL),
+            -- Equi-joins only (belum_terdaftar has no row: a join on category and row alone
+            -- would pair every such truth row with every such finding).
             hit AS (
-                SELECT tk.category, sum(least(tk.n, fk.n)) AS n FROM tk JOIN fk
-                  ON fk.category = tk.category AND fk.row IS NOT DISTINCT FROM tk.row
-                 AND (tk.category = 'tidak_dikenal' OR tk.matched_nik = '' OR fk.matched_nik = tk.matched_nik)
+                SELECT category, sum(n) AS n FROM (
+                    SELECT tk.category, least(tk.n, fk.n) AS n FROM tk JOIN fk
+                      ON fk.category = tk.category AND coalesce(fk.row, -1) = coalesce(tk.row, -1)
+                     AND fk.matched_nik = tk.matched_nik
+                    WHERE tk.category <> 'tidak_dikenal' AND tk.matched_nik <> ''
+                    UNION ALL
+                    SELECT tk.category, least(tk.n, fk.n) FROM tk
+                    JOIN (SELECT category, row, sum(n) AS n FROM fk GROUP BY ALL) fk
+                      ON fk.category = tk.category AND coalesce(fk.row, -1) = coalesce(tk.row, -1)
+                    WHERE tk.category = 'tidak_dikenal' OR tk.matched_nik = '')
                 GROUP BY 1),
             nf AS (SELECT category, count(*) AS n FROM f GROUP BY 1),
             nt AS (SELECT category, count(*) AS n FROM t GROUP BY 1)
