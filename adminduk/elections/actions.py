@@ -54,8 +54,10 @@ def _kecamatan_names() -> dict[str, str]:
 
 def do_create_extract(election: Election, *, actor, reason: str, version: str | None = None,
                       recipient: str = DEFAULT_RECIPIENT, recipient_user=None, out: Path | None = None,
-                      fields: tuple[str, ...] = MODEL_A_FIELDS, progress=None) -> tuple[Extract, ExtractCopy]:
-    """Extract the DP4 for `election` from the register and hand a copy to `recipient`.
+                      fields: tuple[str, ...] = MODEL_A_FIELDS, progress=None,
+                      snapshot: Path | None = None) -> tuple[Extract, ExtractCopy]:
+    """Extract the DP4 for `election` from the register (or from a register snapshot in
+    the exchange format, `dp4.snapshot_register`) and hand a copy to `recipient`.
 
     The internal result (eligible rows, exclusions with reasons) is kept under
     EXPORT_DIR/dp4/<election>/<version>; the recipient's fingerprinted copy goes to
@@ -73,20 +75,31 @@ def do_create_extract(election: Election, *, actor, reason: str, version: str | 
         if progress:
             progress(f"[{time.perf_counter() - started:7.1f} s] {message}")
 
-    table = dp4.read_register(DP4_COLUMNS)
-    clock(f"register dibaca: {table.num_rows:,} penduduk")
-    with dp4.duck_session(register=table) as con:
+    with dp4.duck_session() as con:
+        if snapshot is not None:
+            try:
+                n = dp4.snapshot_register(con, Path(snapshot))
+            except FileNotFoundError as exc:
+                raise ValidationError({"snapshot": str(exc)}) from exc
+            clock(f"snapshot register: {n:,} penduduk ({snapshot})")
+        else:
+            table = dp4.read_register(DP4_COLUMNS)
+            con.register("register", table)
+            clock(f"register dibaca: {table.num_rows:,} penduduk")
         result = dp4.compute_extract(con, election.polling_day, internal, _kecamatan_names())
-        con.unregister("register")
-        del table
+        if snapshot is None:
+            con.unregister("register")
+            del table
         clock(f"kelayakan dihitung: {result.eligible:,} pemilih; berkas internal dan DAK2 ditulis")
         with transaction.atomic():
             extract = Extract.objects.create(
                 election=election, version=version, created_by=_user(actor), path=str(internal),
                 eligible=result.eligible, eligible_men=result.eligible_men, eligible_women=result.eligible_women,
                 excluded=result.excluded, dak2=result.dak2)
+            source = f"snapshot={snapshot}" if snapshot is not None else "register"
             audit_record(actor, "dp4.extract", object_type="dp4", purpose=reason,
-                         query=f"election={election.slug} version={version}", row_count=result.eligible)
+                         query=f"election={election.slug} version={version} source={source}",
+                         row_count=result.eligible)
             copy = do_hand_over_copy(extract, recipient=recipient, recipient_user=recipient_user, actor=actor,
                                      reason=reason, out=out, fields=fields, _session=con)
         clock(f"salinan untuk {copy.recipient} ditulis (CSV, Parquet, manifes)")

@@ -101,3 +101,22 @@ def test_a_version_cannot_be_extracted_twice(extract, cast):
     with pytest.raises(ValidationError) as exc:
         actions.do_create_extract(extract.election, actor=cast["dinas"], reason="uji", version="2023-S1")
     assert "version" in exc.value.message_dict
+
+
+def test_a_semester_snapshot_in_the_exchange_format_gives_the_same_extract(extract, cast, tmp_path):
+    import pyarrow.parquet as pq
+
+    from adminduk.analytics import engine
+
+    _, from_db, _ = extract
+    snap = tmp_path / "snapshot-2023-S1"
+    snap.mkdir()
+    persons = engine.persons_table(["nik", "kk", "name", "sex", "birth_date", "birth_place", "marital_status",
+                                    "occupation", "citizenship", "disability", "kelurahan_code", "rw", "rt", "status",
+                                    "ktp_state"])
+    pq.write_table(persons, snap / "persons.parquet")
+    pq.write_table(engine.families_table(("kk", "kelurahan_code", "rw", "rt", "street")), snap / "families.parquet")
+    from_snapshot, _ = actions.do_create_extract(from_db.election, actor=cast["dinas"], reason="uji", version="snap",
+                                                 out=tmp_path / "snap-out", snapshot=snap)
+    assert (from_snapshot.eligible, from_snapshot.excluded) == (from_db.eligible, from_db.excluded)
+    assert "source=snapshot" in AuditEntry.objects.filter(action="dp4.extract").latest("seq").query

@@ -22,6 +22,8 @@ class Command(BaseCommand):
         ex.add_argument("--recipient", default=actions.DEFAULT_RECIPIENT)
         ex.add_argument("--version", help="mis. 2023-S1 (bawaan: tahun dan semester hari ini)")
         ex.add_argument("--user", help="petugas yang menjalankan (bawaan: sistem)")
+        ex.add_argument("--snapshot", help="direktori snapshot register semester (persons.parquet, families.parquet) "
+                                           "sebagai sumber, bukan basis data")
         ex.add_argument("--reason", default="penyerahan DP4 kepada KPU (UU 7/2017)")
         cp = sub.add_parser("copy", help="salinan bertanda untuk penerima lain dari ekstrak yang ada")
         cp.add_argument("--election", required=True)
@@ -58,10 +60,11 @@ class Command(BaseCommand):
             raise CommandError(f"ekstrak {ref!r} tidak ada (format ELECTION:VERSION)")
         return extract
 
-    def do_extract(self, *, election, out, recipient, version, user, reason, **_):
+    def do_extract(self, *, election, out, recipient, version, user, reason, snapshot=None, **_):
         election = get_election(election)
         extract, copy = actions.do_create_extract(election, actor=get_user(user), reason=reason, version=version,
-                                                  recipient=recipient, out=Path(out), progress=self.stdout.write)
+                                                  recipient=recipient, out=Path(out), progress=self.stdout.write,
+                                                  snapshot=Path(snapshot) if snapshot else None)
         self.stdout.write(f"DP4 {election.slug} versi {extract.version}: {extract.eligible:,} pemilih "
                           f"(L {extract.eligible_men:,}, P {extract.eligible_women:,})")
         for reason_code, n in sorted(extract.excluded.items()):
