@@ -430,6 +430,9 @@ def _write_postgres(tables: list, say) -> None:
         say(f"membangun {len(saved)} indeks dan batasan")
         for sql in saved:
             cur.execute(sql)
+        # Fresh statistics: without them the planner guesses 5,000 rows per NIK and
+        # answers a NIK lookup with a parallel bitmap scan (34 ms instead of 0.1 ms).
+        cur.execute("ANALYZE registry_family, registry_person")
         for table in ("registry_family", "registry_person"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                         f"COALESCE((SELECT MAX(id) FROM {table}), 1))")
