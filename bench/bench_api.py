@@ -50,6 +50,15 @@ django.setup()
 from adminduk.accounts.models import ApiToken, Role, User
 from adminduk.accounts.tokens import issue_token, revoke_token
 from adminduk.regions.loading import load_regions
+from django.db import connection
+if connection.vendor == "postgresql":
+    # A register loaded before the loader ran ANALYZE has no statistics: the planner then
+    # picks a parallel scan for a NIK lookup. Production runs autovacuum; give it that state.
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'registry_person' "
+                    "AND last_analyze IS NULL AND last_autoanalyze IS NULL")
+        if cur.fetchone()[0]:
+            cur.execute("ANALYZE registry_family, registry_person")
 user = User.objects.filter(username="bench.api").first()
 if user is None:
     user = User(username="bench.api", role=Role.DINAS, area_id="31", institution="benchmark")
