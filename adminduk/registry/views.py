@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from adminduk.audit.actions import client_ip
@@ -18,13 +18,13 @@ from .forms import PurposeForm, SearchForm
 
 # How an audit action reads in the access log of a person page.
 ACTION_LABELS = {
-    "person.read": _lazy("membuka data penduduk"),
-    "person.search": _lazy("muncul di hasil pencarian"),
-    "person.search.refused": _lazy("pencarian NIK ditolak (di luar wilayah)"),
-    "person.read.refused": _lazy("akses ditolak (di luar wilayah)"),
-    "family.read": _lazy("melihat KK (sebagai anggota keluarga)"),
-    "person.register": _lazy("pendaftaran penduduk"),
-    "person.update": _lazy("perubahan biodata"),
+    "person.read": gettext_lazy("membuka data penduduk"),
+    "person.search": gettext_lazy("muncul di hasil pencarian"),
+    "person.search.refused": gettext_lazy("pencarian NIK ditolak (di luar wilayah)"),
+    "person.read.refused": gettext_lazy("akses ditolak (di luar wilayah)"),
+    "family.read": gettext_lazy("melihat KK (sebagai anggota keluarga)"),
+    "person.register": gettext_lazy("pendaftaran penduduk"),
+    "person.update": gettext_lazy("perubahan biodata"),
 }
 
 
