@@ -14,7 +14,7 @@ from .generator import GENERATOR_VERSION, Population
 
 FILES = ("families.parquet", "persons.parquet", "truth.parquet")
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 1}
-CHUNK_ROWS = 1_000_000
+CHUNK_ROWS = 500_000  # two in flight (build + write): bounds the peak at DKI scale
 # Dictionary encoding pays for categories and repeated values; for identifiers and
 # names it costs write time for nothing (measured: ~25% faster without).
 HIGH_CARDINALITY = {"nik", "kk", "name", "father_name", "mother_name", "father_nik", "mother_nik", "birth_date",
