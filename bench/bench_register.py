@@ -120,6 +120,8 @@ def _check_register(label: str, env: dict, scale: int, rec) -> None:
 
 
 def run(scale: int, rec) -> None:
+    # The machine is shared: the load average says how much of the 2 cores we had.
+    rec.note(f"load average (1 min) at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     data = _generate(scale, rec)
     stamp = _dataset_stamp(data)
 
@@ -148,3 +150,4 @@ def run(scale: int, rec) -> None:
 
     _check_register("SQLite", sqlite, scale, rec)
     _check_register("PostgreSQL", postgres, scale, rec)
+    rec.note(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
