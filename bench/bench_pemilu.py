@@ -32,11 +32,15 @@ def run(scale: int, rec) -> None:
     env["ADMINDUK_EXPORT_DIR"] = str(work / "exports")
     kpu_list = work / f"kpu-list-{SEED}"
     with machine_lock():
-        if not (kpu_list / "truth.csv").exists():
+        # The list belongs to one register: regenerate it when the dataset changes.
+        source = (dataset(scale) / "manifest.json").read_text()
+        marker = kpu_list / "register-manifest.json"
+        if not (kpu_list / "truth.csv").exists() or not marker.exists() or marker.read_text() != source:
             shutil.rmtree(kpu_list, ignore_errors=True)
             started = time.perf_counter()
             adminduk("synth_kpu_list", "--election", "pemilu-2024", "--out", str(kpu_list), "--seed", str(SEED),
                      env=env)
+            marker.write_text(source)
             rec.note(f"synthetic KPU list made in {time.perf_counter() - started:.0f} s (cached for later runs)")
         rows = sum(1 for _ in open(kpu_list / "list.csv", "rb")) - 1
         py = [sys.executable, "-m", "adminduk"]

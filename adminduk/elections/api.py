@@ -111,7 +111,7 @@ def upload_list(request, election: Form[str], file: File[UploadedFile]):
         try:
             run = actions.do_reconcile(target, path, actor=actor, reason=purpose,
                                        list_name=f"{request.auth.institution}: {file.name}")
-        except ListFormatError as exc:
+        except (ListFormatError, ValueError) as exc:
             raise ApiError(422, "validation_error", f"file: {exc}") from exc
     return 201, _run_out(run)
 

@@ -40,12 +40,17 @@ FINGERPRINT_SCHEME = "fp1: row order per kelurahan by md5(key||nik); RT/RW zero 
 # DuckDB's own limit; the Arrow inputs come on top (the jobs stay under 8 GB at DKI scale).
 DUCK_MEMORY = os.environ.get("ADMINDUK_DUCKDB_MEMORY", "5GB")
 BATCH_ROWS = 131_072
+DUCK_TEMP_MAX = os.environ.get("ADMINDUK_DUCKDB_TEMP_MAX", "16GB")
 
 
 @contextlib.contextmanager
 def duck_session(**tables: pa.Table) -> Iterator[duckdb.DuckDBPyConnection]:
+    # Spill to the system's temporary directory (not the working directory), and never
+    # more than DUCK_TEMP_MAX: a runaway join must fail, not fill the disk.
     con = duckdb.connect(config={"threads": os.cpu_count() or 2, "memory_limit": DUCK_MEMORY,
-                                 "preserve_insertion_order": True})
+                                 "preserve_insertion_order": True,
+                                 "temp_directory": os.path.join(tempfile.gettempdir(), "adminduk-duckdb"),
+                                 "max_temp_directory_size": DUCK_TEMP_MAX})
     con.execute("SET enable_progress_bar = false")  # batch jobs print their own progress
     try:
         for name, table in tables.items():

@@ -36,6 +36,8 @@ from .eligibility import RECONCILE_COLUMNS, exclusion_reason_sql
 # disagree (and checked on the synthetic evaluation, docs/PERFORMANCE.md) rather than
 # trained per run: the residue is small and skewed, EM on it is unstable and slow.
 MATCH_THRESHOLD = 0.9
+MAX_RESIDUE_ROWS = 50_000
+MAX_RESIDUE_SHARE = 0.2
 PRIOR = 1e-6
 
 
@@ -216,6 +218,12 @@ def reconcile(con: duckdb.DuckDBPyConnection, clock=lambda message: None) -> Res
     con.execute("""CREATE OR REPLACE TEMP TABLE residue AS
         SELECT l.* FROM lst l ANTI JOIN links k USING (row) WHERE NOT l.unusable""")
     n_residue = con.execute("SELECT count(*) FROM residue").fetchone()[0]
+    n_rows = con.execute("SELECT count(*) FROM lst").fetchone()[0]
+    if n_residue > max(MAX_RESIDUE_ROWS, MAX_RESIDUE_SHARE * n_rows):
+        # Linkage is for the few rows whose NIK fails; a list where most NIKs fail is not
+        # a list of this register (another province, a stale register, a shifted column).
+        raise ValueError(f"{n_residue:,} dari {n_rows:,} baris tidak cocok NIK-nya dengan register; daftar ini "
+                         "tampaknya tidak berasal dari register ini (periksa kolom nik dan wilayahnya)")
     if n_residue:
         _link_residue(con)
     clock(f"Splink: {n_residue:,} baris sisa ditautkan")

@@ -39,7 +39,7 @@ class Command(BaseCommand):
         try:
             run = actions.do_reconcile(election, path, actor=get_user(user), reason=reason, out=Path(out),
                                       progress=self.stdout.write)
-        except ListFormatError as exc:
+        except (ListFormatError, ValueError) as exc:
             raise CommandError(f"--list: {exc}") from exc
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
