@@ -43,6 +43,7 @@ from adminduk.regions.models import Level, Region
 from . import choices
 from .models import Family, History, LoadBatch, Person
 from .names import name_key
+from .search import refresh_name_tokens
 
 FAMILY_COLUMNS = ("kk", "kelurahan_code", "rw", "rt", "street", "issued_on", "printed_on")
 PERSON_COLUMNS = (
@@ -133,6 +134,10 @@ def write_register(families: pa.Table, persons: pa.Table, *, actor, source: str,
         )
         audit_record(actor, f"register.{kind}", object_type="register", purpose=reason,
                      query=f"source={source} sha256={sha256} replace={replace}", row_count=n_persons)
+        # Name search corrects spelling against the vocabulary of the register's name
+        # words; after a bulk load it must be rebuilt in the same transaction.
+        say("membangun kosakata nama untuk pencarian")
+        refresh_name_tokens()
     return batch
 
 
