@@ -61,7 +61,10 @@ def get_person_by_nik(user, nik: str, *, purpose: str, ip: str = "") -> Person:
     """One person by exact NIK, within jurisdiction. Raises NotFound or OutOfJurisdiction;
     a refused attempt is audited too."""
     code = _require_reader(user, purpose)
-    person = Person.objects.select_related("family", "family__kelurahan").filter(nik=nik).order_by("pk").first()
+    # No ORDER BY in SQL: "ORDER BY id LIMIT 1" can lead PostgreSQL to walk the primary
+    # key instead of the NIK index. A NIK has at most a handful of rows (duplicates).
+    rows = list(Person.objects.select_related("family", "family__kelurahan").filter(nik=nik)[:10])
+    person = min(rows, key=lambda p: p.pk) if rows else None
     if person is None:
         audit_record(user, "person.read.not_found", purpose=purpose, query=f"nik={nik}", row_count=0, ip=ip)
         raise NotFound(nik)
