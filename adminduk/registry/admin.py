@@ -189,21 +189,26 @@ class PersonForm(forms.ModelForm):
         return result
 
 
-class HistoryInline(admin.TabularInline):
-    model = History
-    fk_name = "person"
-    fields = ("at", "action", "actor", "reason", "changes")
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
+    """Shown for context; rows change only through the register's actions."""
+
     extra = 0
     can_delete = False
-    verbose_name = _("riwayat")
-    verbose_name_plural = _("riwayat perubahan")
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class HistoryInline(ReadOnlyInline):
+    model = History
+    fk_name = "person"
+    fields = ("at", "action", "actor", "reason", "changes")
+    readonly_fields = fields
+    verbose_name = _("riwayat")
+    verbose_name_plural = _("riwayat perubahan")
 
 
 @admin.register(Person)
@@ -352,21 +357,13 @@ class FamilyForm(forms.ModelForm):
         pass  # see PersonForm._post_clean
 
 
-class MemberInline(admin.TabularInline):
+class MemberInline(ReadOnlyInline):
     model = Person
     fields = ("nik", "name", "relation", "sex", "birth_date", "status")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
     verbose_name = _("anggota keluarga")
     verbose_name_plural = _("anggota keluarga")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Family)
