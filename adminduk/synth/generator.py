@@ -872,7 +872,16 @@ def generate(residents: int, seed: int, rates: dict | None = None, *, as_of: dt.
     for key in p:
         if key.startswith(("name_", "father_p", "father_g", "father_s", "mother_p", "mother_g", "mother_s")):
             compact[key] = np.int32
-    population.p = {k: (v.astype(compact[k]) if k in compact else v) for k, v in p.items()}
+    # Compact one array at a time, with the function's own names for them dropped first:
+    # converting them all while the wide originals are still referenced was the peak of
+    # the whole run (6.2 GB at DKI scale, against ~5.3 GB for any step before it).
+    del (hh, nik, sex, birth, birthplace, religion, marital, relation, education, occupation, wna, disability, blood,
+         status, death, ktp, kia, ikd, name_prefix, name_given, name_surname, fp, fg, fs, mp, mg, ms, father_nik,
+         mother_nik, bc_has, bc_late, bc_date, bc_serial, mc_has, mc_kua, mc_date, mc_serial, mc_year, mc_month)
+    for key in p:
+        if key in compact:
+            p[key] = p[key].astype(compact[key])
+    population.p = p
     return population
 
 
