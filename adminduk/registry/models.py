@@ -40,8 +40,11 @@ class Family(models.Model):
     """A Kartu Keluarga. The head is the member whose relation is `kepala_keluarga`."""
 
     kk = models.CharField(_("nomor KK"), max_length=16, unique=True)
+    # No index of its own: `family_address_idx` (kelurahan, rw, rt) serves every lookup
+    # by kelurahan, and each index costs the bulk load a sort of millions of rows.
     kelurahan = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="families", db_column="kelurahan_code", verbose_name=_("kelurahan")
+        Region, on_delete=models.PROTECT, related_name="families", db_column="kelurahan_code", db_index=False,
+        verbose_name=_("kelurahan"),
     )
     rw = models.CharField(_("RW"), max_length=3)
     rt = models.CharField(_("RT"), max_length=3)
@@ -95,7 +98,9 @@ class Person(models.Model):
     nik = models.CharField(_("NIK"), max_length=16, db_index=True)
     family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="members", verbose_name=_("keluarga (KK)"))
     name = models.CharField(_("nama lengkap"), max_length=120)
-    name_key = models.CharField(_("kunci nama"), max_length=120, db_index=True, editable=False)
+    # Indexed as the first column of `person_name_birth_idx` (equality and prefix range
+    # lookups both use it); a second index on name_key alone only slowed the bulk load.
+    name_key = models.CharField(_("kunci nama"), max_length=120, editable=False)
     sex = models.CharField(_("jenis kelamin"), max_length=1, choices=Sex.choices)
     birth_place = models.CharField(_("tempat lahir"), max_length=60)
     birth_date = models.DateField(_("tanggal lahir"))
