@@ -133,6 +133,11 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
+    # Django turns psycopg's prepared statements off (for transaction-mode poolers, which
+    # this deployment does not use). Its own cursors bind on the client and never
+    # prepare; only adminduk.db.hot_cursor's server-binding cursors do, for the API's
+    # per-call statements.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -20,6 +20,7 @@ limit across a window boundary; acceptable for a per-minute quota.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -30,7 +31,9 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from adminduk.audit.actions import chain_locked
 from adminduk.audit.actions import record as audit_record
+from adminduk.db import hot_cursor
 
 from .models import PERSON_READING_ROLES, ApiToken, User
 
@@ -188,7 +191,7 @@ def authenticate(raw: str | None) -> Principal:
     parts = _split(raw.strip())
     if parts is None:
         raise TokenError("token_invalid", "Token tidak valid.")
-    with connection.cursor() as cur:
+    with hot_cursor() as cur:
         cur.execute(_LOOKUP, [parts[0]])
         row = cur.fetchone()
     if row is None or not hmac.compare_digest(row[3], _digest(raw.strip())):
@@ -211,23 +214,25 @@ def window_start(now: dt.datetime) -> dt.datetime:
     return now.replace(second=0, microsecond=0)
 
 
+# The call is counted by the statement that takes the audit chain lock ({lock}, see
+# audit.actions.chain_locked): one round trip for both. Same SQL on SQLite ≥ 3.35 and
+# PostgreSQL; the row lock of the upsert makes count-and-check atomic across workers.
 _BUMP = (
-    "INSERT INTO audit_apicallwindow (token_prefix, window_start, calls) VALUES (%s, %s, 1) "
+    "INSERT INTO audit_apicallwindow (token_prefix, window_start, calls) SELECT %s, %s, 1 FROM {lock} "
     "ON CONFLICT (token_prefix, window_start) DO UPDATE SET calls = audit_apicallwindow.calls + 1 RETURNING calls"
 )
 
 
-def within_rate_limit(principal: Principal, now: dt.datetime | None = None) -> bool:
-    """Count this call in the token's current one-minute window; True if it fits.
-
-    One upsert (same SQL on SQLite ≥ 3.35 and PostgreSQL): the row lock it takes makes
-    count-and-check atomic across workers. Call it inside the transaction that writes
-    the call's audit row."""
+@contextlib.contextmanager
+def metered_call(principal: Principal, *, read_access: bool = False, now: dt.datetime | None = None):
+    """The transaction of one API call: the audit chain lock is taken and the call is
+    counted in the token's current one-minute window. Yields True if the call is within
+    the token's rate limit; the call's audit row must be appended inside the block."""
     start = connection.ops.adapt_datetimefield_value(window_start(now or timezone.now()))
-    with connection.cursor() as cur:
-        cur.execute(_BUMP, [principal.prefix, start])
-        calls = cur.fetchone()[0]
+    with chain_locked(read_access=read_access, first=(_BUMP, [principal.prefix, start])) as row:
+        calls = row[0]
         if calls == 1:  # a new window opened: forget the old ones of this token
-            cur.execute("DELETE FROM audit_apicallwindow WHERE token_prefix = %s AND window_start < %s",
-                        [principal.prefix, start])
-    return calls <= principal.rate_limit_per_minute
+            with connection.cursor() as cur:
+                cur.execute("DELETE FROM audit_apicallwindow WHERE token_prefix = %s AND window_start < %s",
+                            [principal.prefix, start])
+        yield calls <= principal.rate_limit_per_minute

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.utils import timezone
 
+from adminduk.db import hot_cursor
+
 from .models import AuditEntry
 
 GENESIS_HASH = "0" * 64
@@ -31,10 +33,47 @@ _INSERT = (
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
 )
 _INSERT_SUBJECT = "INSERT INTO audit_auditsubject (entry_id, nik) VALUES (%s, %s)"
-_INSERT_WITH_SUBJECT = (
-    "WITH e AS (" + _INSERT + ") INSERT INTO audit_auditsubject (entry_id, nik) SELECT id, %s FROM e RETURNING entry_id"
-)
 _HEAD = "SELECT seq, hash FROM audit_auditentry ORDER BY seq DESC LIMIT 1"
+
+
+def _json_str(param: str) -> str:
+    # PostgreSQL's to_json(text) escapes exactly what Python's json encoder does with
+    # ensure_ascii=False: quote, backslash and the control characters below U+0020
+    # (\b \f \n \r \t, others as lowercase \u00xx); tests hold the two texts equal.
+    return f"to_json({param}::text)::text"
+
+
+def _json_int(param: str) -> str:
+    return f"coalesce({param}::bigint::text, 'null')"
+
+
+# PostgreSQL: read the head, hash, append and index the NIKs in ONE statement (one round
+# trip instead of three; the API appends a row per call). The hashed text is built by
+# the database from the same parameters, in `canonical_text`'s order and escaping; the
+# chain lock is taken by an earlier statement of the transaction, so this statement's
+# snapshot already sees the latest committed head.
+_APPEND_POSTGRES = f"""
+WITH head AS (SELECT seq, hash FROM audit_auditentry ORDER BY seq DESC LIMIT 1),
+h AS (SELECT coalesce((SELECT seq FROM head), 0) + 1 AS seq,
+             coalesce((SELECT hash FROM head), '{GENESIS_HASH}') AS prev),
+v AS (SELECT h.seq, h.prev, encode(sha256(convert_to(
+        '{{"action":' || {_json_str("%(action)s")} || ',"at":' || {_json_str("%(at_text)s")}
+        || ',"ip":' || {_json_str("%(ip)s")} || ',"niks":' || {_json_str("%(niks)s")}
+        || ',"object_type":' || {_json_str("%(object_type)s")} || ',"prev_hash":' || to_json(h.prev)::text
+        || ',"purpose":' || {_json_str("%(purpose)s")} || ',"query":' || {_json_str("%(query)s")}
+        || ',"role":' || {_json_str("%(role)s")} || ',"row_count":' || {_json_int("%(row_count)s")}
+        || ',"seq":' || h.seq::text || ','
+        || CASE WHEN %(token_prefix)s::text <> '' THEN '"token_prefix":' || {_json_str("%(token_prefix)s")} || ','
+                ELSE '' END
+        || '"user_id_ref":' || {_json_int("%(user_id_ref)s")} || ',"username":' || {_json_str("%(username)s")}
+        || '}}', 'UTF8')), 'hex') AS hash FROM h),
+e AS (INSERT INTO audit_auditentry (seq, at, user_id_ref, username, role, action, object_type, niks, query,
+                                    row_count, purpose, ip, token_prefix, prev_hash, hash)
+      SELECT v.seq, %(at)s, %(user_id_ref)s, %(username)s, %(role)s, %(action)s, %(object_type)s, %(niks)s,
+             %(query)s, %(row_count)s, %(purpose)s, %(ip)s, %(token_prefix)s, v.prev, v.hash FROM v
+      RETURNING id, seq, prev_hash, hash),
+s AS (INSERT INTO audit_auditsubject (entry_id, nik) SELECT e.id, n FROM e, unnest(%(subjects)s::text[]) AS n)
+SELECT id, seq, prev_hash, hash FROM e"""
 
 
 def at_text(at: dt.datetime) -> str:
@@ -88,17 +127,36 @@ def entry_hash(fields: dict, prev_hash: str) -> str:
     return hash_payload(payload, prev_hash)
 
 
-def _lock_chain(async_commit: bool = False) -> None:
+def _lock_chain(async_commit: bool = False, first: tuple[str, list] | None = None):
+    """Take the chain lock; with `first`, in the same statement as the caller's first one.
+
+    `first` is (SQL, params) whose SQL has a `{lock}` placeholder in a FROM clause: the
+    lock is a subquery there, so the database takes it before the statement's own work
+    (one round trip where there were two). Returns `first`'s fetched row, or None.
+    """
     # Two writers must not both read the same head and append after it. SQLite
     # transactions here are IMMEDIATE (settings), which already serialises writers:
     # the write lock is taken at BEGIN, before the head is read.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            if async_commit:  # one round trip for both (see chain_locked)
-                cur.execute("SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(%s)",
-                            [_CHAIN_LOCK_ID])
-            else:
-                cur.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
+    if connection.vendor != "postgresql":
+        if first is None:
+            return None
+        with hot_cursor() as cur:
+            cur.execute(first[0].format(lock="(SELECT 1)"), first[1])
+            return cur.fetchone()
+    # synchronous_commit for this transaction only; see chain_locked.
+    lock = ("(SELECT CASE WHEN %s THEN set_config('synchronous_commit', 'off', true) END, "
+            "pg_advisory_xact_lock(%s)) AS chain_lock")
+    lock_params = [async_commit, _CHAIN_LOCK_ID]
+    with hot_cursor() as cur:
+        if first is None:
+            cur.execute(f"SELECT 1 FROM {lock}", lock_params)
+        else:
+            # Positional parameters in text order: the caller's before {lock}, the
+            # lock's, then the caller's after it.
+            sql, params = first[0], list(first[1])
+            before = sql[:sql.index("{lock}")].count("%s")
+            cur.execute(sql.format(lock=lock), params[:before] + lock_params + params[before:])
+        return cur.fetchone()
 
 
 _local = threading.local()
@@ -131,9 +189,11 @@ def _sqlite_writers_queue():
 
 
 @contextlib.contextmanager
-def chain_locked(*, read_access: bool = False):
+def chain_locked(*, read_access: bool = False, first: tuple[str, list] | None = None):
     """A transaction holding the chain lock, for callers that must decide something
     and append in one step (the API's rate limit counts calls under this lock).
+    Yields the row of `first` (see `_lock_chain`), run as the transaction's first
+    statement, or None.
 
     `read_access=True` (the API's lookups, which change nothing in the register): on
     PostgreSQL the commit does not wait for the WAL flush (`synchronous_commit = off`
@@ -153,11 +213,16 @@ def chain_locked(*, read_access: bool = False):
     # whole transaction anyway, and savepoints cost two statements per audit row.
     with queue, transaction.atomic(savepoint=False):
         outer = not getattr(connection, "audit_chain_locked", False)
+        row = None
         if outer:
-            _lock_chain(async_commit=read_access and top)
+            row = _lock_chain(async_commit=read_access and top, first=first)
             connection.audit_chain_locked = True
+        elif first is not None:
+            with hot_cursor() as cur:
+                cur.execute(first[0].format(lock="(SELECT 1)"), first[1])
+                row = cur.fetchone()
         try:
-            yield
+            yield row
         finally:
             if outer:
                 connection.audit_chain_locked = False
@@ -195,10 +260,16 @@ def record(
         "ip": ip or "",
         "token_prefix": token_prefix,
     }
-    with chain_locked(), connection.cursor() as cur:
+    with chain_locked(), hot_cursor() as cur:
         # The time is read under the lock, so `at` grows with `seq` (the auditor's date
         # filter relies on it) unless the clock itself steps back.
         fields["at"] = timezone.now()
+        if connection.vendor == "postgresql":
+            cur.execute(_APPEND_POSTGRES, {**fields, "at_text": at_text(fields["at"]), "subjects": niks})
+            entry_id, fields["seq"], prev_hash, digest = cur.fetchone()
+            entry = AuditEntry(id=entry_id, prev_hash=prev_hash, hash=digest, **fields)
+            entry._state.adding = False
+            return entry
         cur.execute(_HEAD)
         head = cur.fetchone()
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
@@ -209,19 +280,12 @@ def record(
             fields["role"], action, object_type, fields["niks"], query, row_count, purpose, fields["ip"],
             token_prefix, prev_hash, digest,
         ]
-        if len(niks) == 1 and connection.vendor == "postgresql":
-            # The common case (one person read) in one round trip: a data-modifying CTE.
-            cur.execute(_INSERT_WITH_SUBJECT, [*values, niks[0]])
-            entry_id = cur.fetchone()[0]
-            niks_left = []
-        else:
-            cur.execute(_INSERT, values)
-            entry_id = cur.fetchone()[0]
-            niks_left = niks
-        if len(niks_left) == 1:
-            cur.execute(_INSERT_SUBJECT, [entry_id, niks_left[0]])
-        elif niks_left:
-            cur.executemany(_INSERT_SUBJECT, [(entry_id, n) for n in niks_left])
+        cur.execute(_INSERT, values)
+        entry_id = cur.fetchone()[0]
+        if len(niks) == 1:
+            cur.execute(_INSERT_SUBJECT, [entry_id, niks[0]])
+        elif niks:
+            cur.executemany(_INSERT_SUBJECT, [(entry_id, n) for n in niks])
     entry = AuditEntry(id=entry_id, prev_hash=prev_hash, hash=digest, **fields)
     entry._state.adding = False
     return entry

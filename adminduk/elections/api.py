@@ -12,8 +12,8 @@ from ninja.files import UploadedFile
 
 from adminduk.accounts.api import ERRORS, ApiError, purpose_of, rate_limited, require_scope, token_auth
 from adminduk.accounts.models import Role, User
-from adminduk.accounts.tokens import within_rate_limit
-from adminduk.audit.actions import chain_locked, client_ip, record
+from adminduk.accounts.tokens import metered_call
+from adminduk.audit.actions import client_ip, record
 
 from . import actions, queries
 from .intake import ListFormatError
@@ -49,8 +49,8 @@ def _kpu(request, scope: str, endpoint: str) -> str:
     if request.auth.role != Role.KPU:
         raise ApiError(403, "forbidden", "Endpoint ini untuk akun KPU.")
     purpose = purpose_of(request)
-    with chain_locked():
-        if not within_rate_limit(request.auth):
+    with metered_call(request.auth) as within_limit:
+        if not within_limit:
             record(request.auth, "api.rate_limited", object_type="api", purpose=purpose, query=request.path,
                    row_count=0, ip=client_ip(request), token_prefix=request.auth.prefix)
             error = rate_limited(request)

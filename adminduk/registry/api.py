@@ -11,8 +11,8 @@ from django.http import JsonResponse
 from ninja import Field, Path, Router, Schema
 
 from adminduk.accounts.api import ERRORS, ApiError, purpose_of, rate_limited, require_scope, token_auth
-from adminduk.accounts.tokens import VERIFY_FIELDS, within_rate_limit
-from adminduk.audit.actions import chain_locked, client_ip, record
+from adminduk.accounts.tokens import VERIFY_FIELDS, metered_call
+from adminduk.audit.actions import client_ip, record
 
 from . import api_queries
 from .queries import NotFound, OutOfJurisdiction
@@ -44,8 +44,8 @@ class PersonOut(Schema):
 def _locked_call(request, purpose: str, work):
     """Rate limit + read + audit row in one transaction under the chain lock."""
     principal, ip = request.auth, client_ip(request)
-    with chain_locked(read_access=True):
-        if not within_rate_limit(principal):
+    with metered_call(principal, read_access=True) as within_limit:
+        if not within_limit:
             record(principal, "api.rate_limited", object_type="api", purpose=purpose, query=request.path,
                    row_count=0, ip=ip, token_prefix=principal.prefix)
             error = rate_limited(request)

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
-
 from adminduk.audit.actions import record
+from adminduk.db import hot_cursor
 
 from .names import name_key
 from .queries import NotFound, OutOfJurisdiction
@@ -64,7 +63,7 @@ def api_get_person(caller, nik: str, *, purpose: str, ip: str = "", token_prefix
         record(caller, "person.read.refused", purpose=purpose, query=f"nik={nik}", row_count=0, ip=ip,
                token_prefix=token_prefix)
         raise OutOfJurisdiction("peran ini tidak boleh membaca data perseorangan")
-    with connection.cursor() as cur:
+    with hot_cursor() as cur:
         row = _oldest(cur, _PERSON_SQL, nik)
     if row is None:
         record(caller, "person.read.not_found", purpose=purpose, query=f"nik={nik}", row_count=0, ip=ip,
@@ -90,7 +89,7 @@ def verify_identity(caller, nik: str, claims: dict, *, purpose: str, ip: str = "
     ask Dukcapil). Names compare by their spelling-tolerant key (registry.names), so
     'Moh. Yusuf' matches 'Muhammad Yusuf'. `claims` holds only fields the caller may
     check (the API refuses the others before calling this)."""
-    with connection.cursor() as cur:
+    with hot_cursor() as cur:
         row = _oldest(cur, _VERIFY_SQL, nik)
     fields = ",".join(claims)
     if row is None:

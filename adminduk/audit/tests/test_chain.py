@@ -58,6 +58,32 @@ def test_an_untouched_chain_verifies_and_the_check_is_recorded():
     assert check.ok and check.rows == 6 and check.head_seq == 6
 
 
+TRICKY = ['Sri "Ani" \\ Ñoño', "".join(chr(c) for c in range(1, 32)), "nama=Ayu\u2028\u2029 \x7f",
+          "Đặng 🇮🇩 𝔸", "</script>{}[],:", ""]
+
+
+@pytest.mark.django_db
+def test_rows_with_any_text_hash_as_the_verifier_expects():
+    # On PostgreSQL the database builds the hashed text itself (one-statement append);
+    # its escaping must be the verifier's, character for character.
+    from types import SimpleNamespace
+
+    from adminduk.audit.actions import entry_hash
+
+    for i, text in enumerate(TRICKY):
+        user = SimpleNamespace(pk=None if i % 2 else 7, username=text or "x", role=text[:12])
+        entry = record(user, text[:40] or "a", purpose=text, object_type=text[:30], query=text, niks=NIKS[: i % 4],
+                       row_count=None if i % 3 else i * 100_003, ip=text, token_prefix="ab12cd34" if i % 2 else "")
+        fields = {f: getattr(entry, f) for f in ("seq", "at", "user_id_ref", "username", "role", "action",
+                                                 "object_type", "niks", "query", "row_count", "purpose", "ip",
+                                                 "token_prefix")}
+        assert entry.hash == entry_hash(fields, entry.prev_hash), repr(text)
+        assert list(AuditSubject.objects.filter(entry_id=entry.pk).values_list("nik", flat=True).order_by("nik")) \
+            == sorted(NIKS[: i % 4])
+    result = chain.verify(save=False)
+    assert result.ok and result.rows == len(TRICKY), result.message
+
+
 @pytest.mark.django_db
 def test_an_empty_log_verifies():
     assert chain.verify(save=False).ok
