@@ -218,7 +218,8 @@ def window_start(now: dt.datetime) -> dt.datetime:
 # audit.actions.chain_locked): one round trip for both. Same SQL on SQLite ≥ 3.35 and
 # PostgreSQL; the row lock of the upsert makes count-and-check atomic across workers.
 _BUMP = (
-    "INSERT INTO audit_apicallwindow (token_prefix, window_start, calls) SELECT %s, %s, 1 FROM {lock} "
+    # WHERE true: SQLite would read ON CONFLICT after a SELECT's FROM as a join's ON.
+    "INSERT INTO audit_apicallwindow (token_prefix, window_start, calls) SELECT %s, %s, 1 FROM {lock} WHERE true "
     "ON CONFLICT (token_prefix, window_start) DO UPDATE SET calls = audit_apicallwindow.calls + 1 RETURNING calls"
 )
 
