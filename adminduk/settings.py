@@ -132,7 +132,7 @@ TEMPLATES = [
 # DATABASE_URL is set. Both are first-class: CI runs the whole suite on each.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=False)}
     # Django turns psycopg's prepared statements off (for transaction-mode poolers, which
     # this deployment does not use). Its own cursors bind on the client and never
     # prepare; only adminduk.db.hot_cursor's server-binding cursors do, for the API's

@@ -75,8 +75,9 @@ def verify(request, payload: VerifyIn):
     if refused:
         raise ApiError(403, "field_not_allowed",
                        f"Kolom {', '.join(refused)} tidak diizinkan untuk token ini.")
+    row = api_queries.verify_row(payload.nik)  # before the chain lock (see api_queries)
     return _locked_call(request, purpose, lambda principal, ip: api_queries.verify_identity(
-        principal, payload.nik, claims, purpose=purpose, ip=ip, token_prefix=principal.prefix))
+        principal, payload.nik, claims, purpose=purpose, ip=ip, token_prefix=principal.prefix, row=row))
 
 
 @router.get("/persons/{nik}", response={200: PersonOut, **ERRORS}, summary="Data penduduk menurut NIK")
@@ -86,8 +87,9 @@ def person(request, nik: str = Path(..., pattern=NIK_PATTERN), purpose: str | No
     returned. Purpose in `X-Purpose` or `?purpose=`."""
     require_scope(request, "registry.read", "persons")
     purpose = purpose_of(request, purpose)
+    row = api_queries.person_row(nik)  # before the chain lock (see api_queries)
     person = _locked_call(request, purpose, lambda principal, ip: api_queries.api_get_person(
-        principal, nik, purpose=purpose, ip=ip, token_prefix=principal.prefix))
+        principal, nik, purpose=purpose, ip=ip, token_prefix=principal.prefix, row=row))
     # The hot path of the API: the answer is built by the choke point from a fixed list of
     # text fields, so it skips ninja's output validation (PersonOut documents it).
     return JsonResponse({"person": person})

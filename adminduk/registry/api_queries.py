@@ -43,10 +43,26 @@ _VERIFY_SQL = ("SELECT p.id, p.name_key, p.birth_date, p.birth_place, p.mother_n
                "FROM registry_person p JOIN registry_family f ON f.id = p.family_id WHERE p.nik = %s")
 
 
-def _oldest(cur, sql: str, nik: str):
-    cur.execute(sql, [nik])
-    rows = cur.fetchall()
+def _oldest(sql: str, nik: str):
+    with hot_cursor() as cur:
+        cur.execute(sql, [nik])
+        rows = cur.fetchall()
     return min(rows)[1:] if rows else None
+
+
+# The API reads the row before it takes the audit chain lock (`person_row`, `verify_row`)
+# and hands it to the function below that decides and audits: the lock, which queues every
+# API call, is then held for the audit append and the commit only. No data leaves before
+# the call's audit row is committed.
+_UNREAD = object()
+
+
+def person_row(nik: str):
+    return _oldest(_PERSON_SQL, nik)
+
+
+def verify_row(nik: str):
+    return _oldest(_VERIFY_SQL, nik)
 
 
 def _text(value):
@@ -55,7 +71,7 @@ def _text(value):
     return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
-def api_get_person(caller, nik: str, *, purpose: str, ip: str = "", token_prefix: str = "") -> dict:
+def api_get_person(caller, nik: str, *, purpose: str, ip: str = "", token_prefix: str = "", row=_UNREAD) -> dict:
     """One person by NIK, as a dict of the caller's allowed fields. Raises NotFound or
     OutOfJurisdiction (both audited). For staff tokens only (a person-reading role)."""
     code = caller.jurisdiction_code
@@ -63,8 +79,8 @@ def api_get_person(caller, nik: str, *, purpose: str, ip: str = "", token_prefix
         record(caller, "person.read.refused", purpose=purpose, query=f"nik={nik}", row_count=0, ip=ip,
                token_prefix=token_prefix)
         raise OutOfJurisdiction("peran ini tidak boleh membaca data perseorangan")
-    with hot_cursor() as cur:
-        row = _oldest(cur, _PERSON_SQL, nik)
+    if row is _UNREAD:
+        row = person_row(nik)
     if row is None:
         record(caller, "person.read.not_found", purpose=purpose, query=f"nik={nik}", row_count=0, ip=ip,
                token_prefix=token_prefix)
@@ -83,14 +99,15 @@ def api_get_person(caller, nik: str, *, purpose: str, ip: str = "", token_prefix
 MATCH, NO_MATCH = "match", "no_match"
 
 
-def verify_identity(caller, nik: str, claims: dict, *, purpose: str, ip: str = "", token_prefix: str = "") -> dict:
+def verify_identity(caller, nik: str, claims: dict, *, purpose: str, ip: str = "", token_prefix: str = "",
+                    row=_UNREAD) -> dict:
     """Does this NIK belong to someone with these data? Answers `match` / `no_match` per
     claimed field and never the stored values (what banks, BPJS and other institutions
     ask Dukcapil). Names compare by their spelling-tolerant key (registry.names), so
     'Moh. Yusuf' matches 'Muhammad Yusuf'. `claims` holds only fields the caller may
     check (the API refuses the others before calling this)."""
-    with hot_cursor() as cur:
-        row = _oldest(cur, _VERIFY_SQL, nik)
+    if row is _UNREAD:
+        row = verify_row(nik)
     fields = ",".join(claims)
     if row is None:
         record(caller, "person.verify.not_found", purpose=purpose, query=f"nik={nik} fields={fields}", row_count=0,
