@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from adminduk.audit.actions import chain_locked
+from adminduk.audit.actions import metered as audit_metered
 from adminduk.audit.actions import record as audit_record
 from adminduk.db import hot_cursor
 
@@ -226,14 +227,33 @@ _BUMP = (
 
 @contextlib.contextmanager
 def metered_call(principal: Principal, *, read_access: bool = False, now: dt.datetime | None = None):
-    """The transaction of one API call: the audit chain lock is taken and the call is
-    counted in the token's current one-minute window. Yields True if the call is within
-    the token's rate limit; the call's audit row must be appended inside the block."""
+    """The transaction of one API call whose endpoint decides after the count: the audit
+    chain lock is taken and the call is counted in the token's current one-minute
+    window (one statement). Yields True if the call is within the token's rate limit."""
     start = connection.ops.adapt_datetimefield_value(window_start(now or timezone.now()))
     with chain_locked(read_access=read_access, first=(_BUMP, [principal.prefix, start])) as row:
-        calls = row[0]
-        if calls == 1:  # a new window opened: forget the old ones of this token
-            with connection.cursor() as cur:
-                cur.execute("DELETE FROM audit_apicallwindow WHERE token_prefix = %s AND window_start < %s",
-                            [principal.prefix, start])
-        yield calls <= principal.rate_limit_per_minute
+        _forget_old_windows(principal, start, row[0])
+        yield row[0] <= principal.rate_limit_per_minute
+
+
+@contextlib.contextmanager
+def counted_call(principal: Principal, *, refusal: dict, read_access: bool = False, now: dt.datetime | None = None):
+    """One API call counted against its token's rate limit, with its one audit row
+    (audit.actions.metered: on PostgreSQL the count and the append are one statement).
+    Yields the Meter; `meter.within_limit` is False on entry when already known to be
+    over the limit (then the block records `refusal` and reads nothing), and is final
+    after the block."""
+    now = now or timezone.now()
+    start = connection.ops.adapt_datetimefield_value(window_start(now))
+    with audit_metered(count_sql=_BUMP, count_params=[principal.prefix, start], window_start=window_start(now),
+                       limit=principal.rate_limit_per_minute, read_access=read_access, refusal=refusal) as meter:
+        if meter.calls is not None:
+            _forget_old_windows(principal, start, meter.calls)
+        yield meter
+
+
+def _forget_old_windows(principal: Principal, start, calls: int) -> None:
+    if calls == 1:  # a new window opened: forget the old ones of this token
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM audit_apicallwindow WHERE token_prefix = %s AND window_start < %s",
+                        [principal.prefix, start])

@@ -36,44 +36,13 @@ _INSERT_SUBJECT = "INSERT INTO audit_auditsubject (entry_id, nik) VALUES (%s, %s
 _HEAD = "SELECT seq, hash FROM audit_auditentry ORDER BY seq DESC LIMIT 1"
 
 
-def _json_str(param: str) -> str:
-    # PostgreSQL's to_json(text) escapes exactly what Python's json encoder does with
-    # ensure_ascii=False: quote, backslash and the control characters below U+0020
-    # (\b \f \n \r \t, others as lowercase \u00xx); tests hold the two texts equal.
-    return f"to_json({param}::text)::text"
-
-
-def _json_int(param: str) -> str:
-    return f"coalesce({param}::bigint::text, 'null')"
-
-
-# PostgreSQL: read the head, hash, append and index the NIKs in ONE statement (one round
-# trip instead of three; the API appends a row per call). The hashed text is built by
-# the database from the same parameters, in `canonical_text`'s order and escaping; the
-# chain lock is taken by an earlier statement of the transaction, so this statement's
-# snapshot already sees the latest committed head.
-_APPEND_POSTGRES = f"""
-WITH head AS (SELECT seq, hash FROM audit_auditentry ORDER BY seq DESC LIMIT 1),
-h AS (SELECT coalesce((SELECT seq FROM head), 0) + 1 AS seq,
-             coalesce((SELECT hash FROM head), '{GENESIS_HASH}') AS prev),
-v AS (SELECT h.seq, h.prev, encode(sha256(convert_to(
-        '{{"action":' || {_json_str("%(action)s")} || ',"at":' || {_json_str("%(at_text)s")}
-        || ',"ip":' || {_json_str("%(ip)s")} || ',"niks":' || {_json_str("%(niks)s")}
-        || ',"object_type":' || {_json_str("%(object_type)s")} || ',"prev_hash":' || to_json(h.prev)::text
-        || ',"purpose":' || {_json_str("%(purpose)s")} || ',"query":' || {_json_str("%(query)s")}
-        || ',"role":' || {_json_str("%(role)s")} || ',"row_count":' || {_json_int("%(row_count)s")}
-        || ',"seq":' || h.seq::text || ','
-        || CASE WHEN %(token_prefix)s::text <> '' THEN '"token_prefix":' || {_json_str("%(token_prefix)s")} || ','
-                ELSE '' END
-        || '"user_id_ref":' || {_json_int("%(user_id_ref)s")} || ',"username":' || {_json_str("%(username)s")}
-        || '}}', 'UTF8')), 'hex') AS hash FROM h),
-e AS (INSERT INTO audit_auditentry (seq, at, user_id_ref, username, role, action, object_type, niks, query,
-                                    row_count, purpose, ip, token_prefix, prev_hash, hash)
-      SELECT v.seq, %(at)s, %(user_id_ref)s, %(username)s, %(role)s, %(action)s, %(object_type)s, %(niks)s,
-             %(query)s, %(row_count)s, %(purpose)s, %(ip)s, %(token_prefix)s, v.prev, v.hash FROM v
-      RETURNING id, seq, prev_hash, hash),
-s AS (INSERT INTO audit_auditsubject (entry_id, nik) SELECT e.id, n FROM e, unnest(%(subjects)s::text[]) AS n)
-SELECT id, seq, prev_hash, hash FROM e"""
+# PostgreSQL appends through a server-side function (migration 0003): lock, head, hash,
+# insert in one statement. Its hashed text is `canonical_text`, built in SQL.
+_APPEND_POSTGRES = ("SELECT * FROM adminduk_audit_append(%s::bigint, %s::text, %s::text, %s::text, %s::text, %s::text, "
+                    "%s::text, %s::integer, %s::text, %s::text, %s::text, %s::text[], %s::boolean)")
+_API_CALL_POSTGRES = ("SELECT * FROM adminduk_api_call(%s::timestamptz, %s::integer, %s::bigint, %s::text, %s::text, "
+                      "%s::text, %s::text, %s::text, %s::text, %s::integer, %s::text, %s::text, %s::text, %s::text[], "
+                      "%s::boolean, %s::text, %s::text, %s::text)")
 
 
 def at_text(at: dt.datetime) -> str:
@@ -260,16 +229,12 @@ def record(
         "ip": ip or "",
         "token_prefix": token_prefix,
     }
+    if connection.vendor == "postgresql":
+        return _record_postgres(fields, niks)
     with chain_locked(), hot_cursor() as cur:
         # The time is read under the lock, so `at` grows with `seq` (the auditor's date
         # filter relies on it) unless the clock itself steps back.
         fields["at"] = timezone.now()
-        if connection.vendor == "postgresql":
-            cur.execute(_APPEND_POSTGRES, {**fields, "at_text": at_text(fields["at"]), "subjects": niks})
-            entry_id, fields["seq"], prev_hash, digest = cur.fetchone()
-            entry = AuditEntry(id=entry_id, prev_hash=prev_hash, hash=digest, **fields)
-            entry._state.adding = False
-            return entry
         cur.execute(_HEAD)
         head = cur.fetchone()
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
@@ -289,6 +254,72 @@ def record(
     entry = AuditEntry(id=entry_id, prev_hash=prev_hash, hash=digest, **fields)
     entry._state.adding = False
     return entry
+
+
+def _record_postgres(fields: dict, niks: list[str]) -> AuditEntry:
+    """One statement: the server takes the chain lock, stamps `at` under it (so `at`
+    grows with `seq` whatever the app servers' clocks say), hashes and appends. Inside
+    a caller's transaction the lock is held until that transaction ends, as before."""
+    meter = getattr(connection, "audit_meter", None)
+    values = [fields["user_id_ref"], fields["username"], fields["role"], fields["action"], fields["object_type"],
+              fields["niks"], fields["query"], fields["row_count"], fields["purpose"], fields["ip"],
+              fields["token_prefix"], niks]
+    with hot_cursor() as cur:
+        if meter is None:
+            cur.execute(_APPEND_POSTGRES, [*values, False])
+            entry_id, seq, at, prev_hash, digest = cur.fetchone()
+        else:
+            # An API call whose rate count was deferred to this append (see `metered`).
+            connection.audit_meter = None
+            cur.execute(_API_CALL_POSTGRES, [meter.window_start, meter.limit, *values, meter.read_access,
+                                             meter.refusal["action"], meter.refusal["object_type"],
+                                             meter.refusal["query"]])
+            calls, entry_id, seq, at, prev_hash, digest = cur.fetchone()
+            meter.within_limit = calls <= meter.limit
+            if not meter.within_limit:  # the row appended is the refusal, not the call
+                fields = {**fields, **meter.refusal, "niks": "", "row_count": 0}
+    entry = AuditEntry(id=entry_id, prev_hash=prev_hash, hash=digest, **{**fields, "seq": seq, "at": at})
+    entry._state.adding = False
+    return entry
+
+
+class Meter:
+    """A rate-counted API call (see `metered`). `within_limit` is None until known."""
+
+    def __init__(self, *, window_start, limit: int, read_access: bool, refusal: dict):
+        self.window_start, self.limit, self.read_access, self.refusal = window_start, limit, read_access, refusal
+        self.within_limit: bool | None = None
+        self.calls: int | None = None  # known on entry when counted first
+
+
+@contextlib.contextmanager
+def metered(*, count_sql: str, count_params: list, window_start, limit: int, read_access: bool, refusal: dict):
+    """Count one API call against its token's limit and append its audit row, atomically.
+
+    On PostgreSQL outside a transaction the count is deferred to the block's one audit
+    append (`adminduk_api_call`: count, then append the call's row or, over the limit,
+    the `refusal` row, all under the chain lock in one statement). Elsewhere the call is
+    counted first, in the statement that takes the chain lock (`count_sql`, with a
+    `{lock}` placeholder; see `chain_locked`), and `within_limit` is known on entry.
+    Yields the Meter; after the block `within_limit` is set. The block must append
+    exactly one audit row (on PostgreSQL, through `record`), and must not return data
+    unless `within_limit` turns out True.
+    """
+    meter = Meter(window_start=window_start, limit=limit, read_access=read_access, refusal=refusal)
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        connection.audit_meter = meter
+        try:
+            yield meter
+        finally:
+            left = connection.audit_meter
+            connection.audit_meter = None
+        if left is not None:
+            raise RuntimeError("metered(): the block appended no audit row")
+        return
+    with chain_locked(read_access=read_access, first=(count_sql, count_params)) as row:
+        meter.calls = row[0]
+        meter.within_limit = meter.calls <= limit
+        yield meter
 
 
 def client_ip(request) -> str:

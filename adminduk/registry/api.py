@@ -11,7 +11,7 @@ from django.http import JsonResponse
 from ninja import Field, Path, Router, Schema
 
 from adminduk.accounts.api import ERRORS, ApiError, purpose_of, rate_limited, require_scope, token_auth
-from adminduk.accounts.tokens import VERIFY_FIELDS, metered_call
+from adminduk.accounts.tokens import VERIFY_FIELDS, counted_call
 from adminduk.audit.actions import client_ip, record
 
 from . import api_queries
@@ -42,21 +42,28 @@ class PersonOut(Schema):
 
 
 def _locked_call(request, purpose: str, work):
-    """Rate limit + read + audit row in one transaction under the chain lock."""
+    """Rate count + audit row of the call in one transaction under the chain lock (one
+    statement on PostgreSQL); the data leaves only if the call was within the limit."""
     principal, ip = request.auth, client_ip(request)
-    with metered_call(principal, read_access=True) as within_limit:
-        if not within_limit:
-            record(principal, "api.rate_limited", object_type="api", purpose=purpose, query=request.path,
+    refusal = {"action": "api.rate_limited", "object_type": "api", "query": request.path}
+    error = result = None
+    with counted_call(principal, read_access=True, refusal=refusal) as meter:
+        if meter.within_limit is False:  # counted first (SQLite) and over the limit
+            record(principal, refusal["action"], object_type="api", purpose=purpose, query=request.path,
                    row_count=0, ip=ip, token_prefix=principal.prefix)
-            error = rate_limited(request)
         else:
             try:
-                return work(principal, ip)
+                result = work(principal, ip)
             except NotFound:
                 error = ApiError(404, "not_found", "NIK tidak ditemukan.")
             except OutOfJurisdiction:
                 error = ApiError(403, "out_of_jurisdiction", "NIK di luar wilayah kerja pemilik token.")
-    raise error  # after the block: the audit row of the refusal is committed
+    # After the block: the audit row (of the call or of its refusal) is committed.
+    if not meter.within_limit:
+        raise rate_limited(request)
+    if error is not None:
+        raise error
+    return result
 
 
 @router.post("/verify", response={200: VerifyOut, **ERRORS}, summary="Verifikasi NIK")

@@ -286,6 +286,33 @@ def test_the_rate_limit_is_per_token(client, cast, people):
         assert call(client, "get", url, second)[0] == 200
 
 
+@pytest.mark.django_db(transaction=True)
+def test_calls_outside_a_transaction_count_and_audit_in_one_step(client, cast, people):
+    # Served outside any transaction, as in production: on PostgreSQL the count and the
+    # audit row are then one server-side statement (audit migration 0003). Every outcome
+    # must leave exactly its own row, hashed as the verifier expects.
+    from adminduk.audit import chain
+
+    _, secret = token_for(cast["officer_gambir"], rate=4)
+    url = PERSON_URL.format(people["gambir"].nik)
+    with time_machine.travel(dt.datetime(2026, 11, 28, 9, 0, 5, tzinfo=dt.UTC), tick=False):
+        status, data = call(client, "get", url, secret)
+        assert status == 200 and data["person"]["name"] == "Muhammad Yusuf"
+        assert call(client, "get", PERSON_URL.format("3171011705909999"), secret)[0] == 404
+        assert call(client, "get", PERSON_URL.format(people["cakung"].nik), secret)[0] == 403
+        assert call(client, "get", url, secret)[0] == 200
+        status, data = call(client, "get", url, secret)
+        assert status == 429 and "person" not in data
+    actions = list(AuditEntry.objects.order_by("seq").values_list("action", "niks", "row_count"))
+    assert [a for a, _, _ in actions if a.startswith(("person.read", "api.rate"))] == [
+        "person.read", "person.read.not_found", "person.read.refused", "person.read", "api.rate_limited"]
+    refused = AuditEntry.objects.get(action="api.rate_limited")
+    assert refused.niks == "" and refused.row_count == 0 and refused.query == url
+    assert not refused.subjects.exists()
+    result = chain.verify(save=False)
+    assert result.ok, result.message
+
+
 @pytest.mark.django_db
 def test_the_token_endpoint_describes_the_token(client, cast):
     _, secret = token_for(cast["dinas"], fields=("nik",), rate=42, institution="Dinas Dukcapil")
