@@ -2,8 +2,9 @@
 
 Load: wrk (Debian's `wrk`, C, event loop) from a separate process on loopback, with a
 Lua script that picks a random NIK from 20,000 real ones for each request. Each request
-is the real thing: bearer token check, scope, rate limit (a database upsert), the
-person read, and its audit row appended to the hash chain, in one transaction.
+is the real thing: bearer token check, scope, the person read, the rate count (a
+database upsert) and the call's audit row appended to the hash chain, atomically
+(PostgreSQL: one statement, `adminduk_api_call`; SQLite: one IMMEDIATE transaction).
 Server: gunicorn, sync workers, production settings (DEBUG off), persistent database
 connections. SQLite and PostgreSQL, each with the full register loaded.
 """
@@ -152,6 +153,8 @@ def run(scale: int, rec) -> None:
     niks = sample_niks(scale)
     rec.note(f"gunicorn {WORKERS} sync workers, production settings; load: wrk 1 thread, {CONNECTIONS} connections, "
              f"{DURATION} s after a 4 s warm-up, on the same 2 cores (loopback); a random NIK of 20,000 per request. "
-             "Each request: token check, scope, rate-limit upsert, person read, audit row (hash chain), one commit.")
+             "Each request: token check, scope, person read, then rate count + audit row (hash chain) committed "
+             "atomically (PostgreSQL: one server-side statement; SQLite: one IMMEDIATE transaction) before the "
+             "answer leaves.")
     for label, env_of in (("SQLite", sqlite_env), ("PostgreSQL", postgres_env)):
         measure(label, env_of(scale), niks, rec)
