@@ -101,7 +101,8 @@ def do_create_extract(election: Election, *, actor, reason: str, version: str | 
                          query=f"election={election.slug} version={version} source={source}",
                          row_count=result.eligible)
             copy = do_hand_over_copy(extract, recipient=recipient, recipient_user=recipient_user, actor=actor,
-                                     reason=reason, out=out, fields=fields, _session=con)
+                                     reason=reason, out=out, fields=fields, _rows=result.rows)
+        result.rows = None
         clock(f"salinan untuk {copy.recipient} ditulis (CSV, Parquet, manifes)")
     return extract, copy
 
@@ -112,7 +113,7 @@ def _user(actor):
 
 def do_hand_over_copy(extract: Extract, *, recipient: str, actor, reason: str, recipient_user=None,
                       out: Path | None = None, fields: tuple[str, ...] = MODEL_A_FIELDS,
-                      _session=None) -> ExtractCopy:
+                      _rows=None) -> ExtractCopy:
     """Write a fingerprinted copy of an extract for one recipient, with its manifest."""
     _require_reason(reason)
     if not recipient or not recipient.strip():
@@ -125,7 +126,7 @@ def do_hand_over_copy(extract: Extract, *, recipient: str, actor, reason: str, r
         copy = ExtractCopy.objects.create(extract=extract, recipient=recipient.strip(), recipient_user=recipient_user,
                                           created_by=_user(actor), fingerprint_key=key, path="")
         out = Path(out) if out else Path(extract.path) / "copies" / f"{copy.pk}"
-        files = dp4.write_copy(Path(extract.path), out, key, fields=fields, con=_session)
+        files = dp4.write_copy(Path(extract.path), out, key, fields=fields, rows=_rows)
         manifest = {
             "dokumen": "DP4 (Data Penduduk Potensial Pemilih Pemilu)",
             "pemilihan": {"kode": extract.election.slug, "nama": extract.election.name,

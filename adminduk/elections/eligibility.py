@@ -40,8 +40,13 @@ def seventeenth_birthday_cutoff(polling_day: dt.date) -> dt.date:
         return dt.date(polling_day.year - 17, 2, 28)
 
 
+# Every reason `exclusion_reason_sql` can give, in its order.
+EXCLUSION_REASONS = ("meninggal", "pindah", "tidak_aktif", "luar_dki", "wna", "tni", "polri", "di_bawah_umur")
+
+
 def exclusion_reason_sql(polling_day: dt.date, alias: str = "") -> str:
-    """A SQL CASE giving the reason a register row is NOT in the DP4, or NULL if it is."""
+    """A SQL CASE giving the reason a register row is NOT in the DP4 (one of
+    EXCLUSION_REASONS), or NULL if it is."""
     p = f"{alias}." if alias else ""
     cutoff = seventeenth_birthday_cutoff(polling_day).isoformat()
     return f"""CASE

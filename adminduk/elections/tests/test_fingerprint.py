@@ -80,3 +80,89 @@ def test_a_file_that_is_no_copy_is_not_attributed(copies, tmp_path):
         writer.writerows(sorted(({**r, "rt": r["rt"].zfill(3), "rw": r["rw"].zfill(3), "alamat": r["alamat"].rstrip()}
                                  for r in rows), key=lambda r: r["nik"]))
     assert dp4.verdict(dp4.identify(other, _keys())) is None
+
+
+def _fp1_in_sql(eligible_parquet, key):
+    """fp1 as documented at the top of dp4.py, in plain SQL over the canonical rows."""
+    import duckdb
+
+    return duckdb.sql(f"""
+        SELECT * EXCLUDE (h, rt, rw, alamat),
+               CASE WHEN substr(h, 32, 1) < '8' THEN ltrim(rt, '0') ELSE rt END AS rt,
+               CASE WHEN substr(h, 31, 1) < '8' THEN ltrim(rw, '0') ELSE rw END AS rw,
+               CASE WHEN substr(h, 30, 1) < '8' THEN alamat || ' ' ELSE alamat END AS alamat
+        FROM (SELECT *, md5('{key}' || nik) AS h FROM read_parquet('{eligible_parquet}'))
+        ORDER BY kelurahan, h""").to_arrow_table()
+
+
+def test_every_copy_follows_fp1_exactly_row_by_row(copies):
+    import pyarrow.csv as pcsv
+
+    from adminduk.elections.eligibility import MODEL_A_FIELDS
+
+    keys = _keys()
+    internal = dp4.Path(copies[0].extract.path) / "eligible.parquet"
+    for copy in copies:
+        expected = _fp1_in_sql(internal, keys[copy.pk]).select(list(MODEL_A_FIELDS)).to_pylist()
+        folder = dp4.Path(copy.path)
+        assert pq.read_table(folder / "model_a.parquet").to_pylist() == expected
+        as_text = pcsv.ConvertOptions(column_types={f: "string" for f in MODEL_A_FIELDS}, strings_can_be_null=False)
+        assert pcsv.read_csv(folder / "model_a.csv", convert_options=as_text).to_pylist() == expected
+
+
+def test_the_internal_file_holds_every_eligible_person_in_canonical_encoding(copies):
+    """eligible.parquet is Model A as `model_a_select` gives it (RT/RW padded to 3 digits,
+    no trailing space): the copies undo to it exactly."""
+    rows = pq.read_table(dp4.Path(copies[0].extract.path) / "eligible.parquet").to_pylist()
+    assert len(rows) == 40 and all(len(r["rt"]) == 3 and len(r["rw"]) == 3 for r in rows)
+    canonical = sorted(rows, key=lambda r: r["nik"])
+    for copy in copies:
+        undone = [{**r, "rt": r["rt"].rjust(3, "0"), "rw": r["rw"].rjust(3, "0"), "alamat": r["alamat"].rstrip(" ")}
+                  for r in pq.read_table(dp4.Path(copy.path) / "model_a.parquet").to_pylist()]
+        assert sorted(undone, key=lambda r: r["nik"]) == canonical
+
+
+def test_the_narrow_sort_is_exact_where_hash_prefixes_tie():
+    """`_fp_order` sorts a 64-bit key (kelurahan rank, then the first bits of h) and
+    settles ties by the full h; same h (one NIK twice) keeps the input order; NULL
+    kelurahan last, as in DuckDB's ORDER BY."""
+    import numpy as np
+    import pyarrow as pa
+
+    kel = pa.array(["31.71.02", "31.71.01", None, "31.71.01", "31.71.01", "31.71.01", "31.71.02", "31.71.01"])
+    top = np.uint64(0xABCDEF0000000000)
+    hi = np.array([5, top + 1, 0, top, top, top + 2, 4, top], np.uint64)  # top, top+1, top+2 share 61 bits
+    lo = np.array([0, 0, 0, 9, 3, 0, 0, 3], np.uint64)
+    order = dp4._fp_order(kel, hi, lo)
+    assert order.tolist() == [4, 7, 3, 1, 5, 6, 0, 2]
+
+
+def test_the_fingerprint_bits_are_hex_digits_30_to_32_of_md5():
+    import hashlib
+
+    import pyarrow as pa
+
+    niks = [f"31710{i:011d}" for i in range(300)]
+    key = "00112233445566778899aabbccddeeff"
+    hi, lo = dp4._fp_hash(pa.table({"nik": niks}), key)
+    for i, nik in enumerate(niks):
+        h = hashlib.md5((key + nik).encode()).hexdigest()
+        assert (int(hi[i]), int(lo[i])) == (int(h[:16], 16), int(h[16:], 16))
+        for digit in (30, 31, 32):
+            assert bool(dp4._below_8(lo[i:i + 1], digit)[0]) == (h[digit - 1] < "8")
+
+
+def test_the_csv_writer_writes_what_duckdb_writes_byte_for_byte(tmp_path):
+    import duckdb
+    import pyarrow as pa
+
+    values = [chr(i) for i in range(1, 128)] + ["", None, " a", "a ", "a,b", 'a"b', '""', "#x", "x#", "é", "NULL",
+                                                "\\N", "x\r\ny", "JL. MAWAR NO. 5, RT 1", 'O"NEIL, "BUDI"']
+    table = pa.table({"nik": values, "alamat": values[::-1], "keterangan": [""] * len(values)})
+    table = pa.Table.from_batches(table.to_batches(max_chunksize=17))
+    with duckdb.connect() as con:
+        con.register("t", table)
+        con.execute(f"COPY t TO '{tmp_path / 'duckdb.csv'}' (HEADER, DELIMITER ',', QUOTE '\"')")
+    digest = dp4._write_csv(table, tmp_path / "ours.csv")
+    assert (tmp_path / "ours.csv").read_bytes() == (tmp_path / "duckdb.csv").read_bytes()
+    assert digest == dp4.sha256_file(tmp_path / "ours.csv")
