@@ -251,7 +251,9 @@ def _fp_order(kelurahan: pa.ChunkedArray | pa.Array, hi: np.ndarray, lo: np.ndar
     bits = max(1, len(names).bit_length())
     key = (rank[codes] << np.uint64(64 - bits)) | (hi >> np.uint64(bits))
     order = np.argsort(key)
-    tied = np.flatnonzero(key[order][1:] == key[order][:-1])
+    key = key[order]
+    tied = np.flatnonzero(key[1:] == key[:-1])
+    del key
     if len(tied):
         first = tied[np.r_[True, tied[1:] != tied[:-1] + 1]]
         last = tied[np.r_[tied[1:] != tied[:-1] + 1, True]] + 1
