@@ -178,7 +178,7 @@ def compute_extract(con: duckdb.DuckDBPyConnection, polling_day: dt.date, out: P
                    count(*) FILTER (reason IS NULL) AS pemilih,
                    count(*) FILTER (reason IS NULL AND sex = 'L') AS pemilih_l,
                    count(*) FILTER (reason IS NULL AND sex = 'P') AS pemilih_p,
-                   {per_reason}
+                   {per_reason}, count(*) AS total
             FROM classified GROUP BY 1 ORDER BY 1""").fetchall()
         internal.result()
     con.execute("DROP VIEW classified")
@@ -190,8 +190,10 @@ def compute_extract(con: duckdb.DuckDBPyConnection, polling_day: dt.date, out: P
     totals = {reason: sum(r[8 + i] for r in rows_k) for i, reason in enumerate(EXCLUSION_REASONS)}
     excluded = {reason: n for reason, n in sorted(totals.items()) if n}
     eligible, men, women = (sum(d[k] for d in dak2) for k in ("pemilih", "pemilih_l", "pemilih_p"))
-    if eligible != rows.num_rows:  # the two scans see the same register: this cannot happen
-        raise RuntimeError(f"eligible rows {rows.num_rows} != counted {eligible}")
+    # The two scans see the same register, and every reason the CASE gives is in
+    # EXCLUSION_REASONS: neither can fail unless the two drift apart.
+    if eligible != rows.num_rows or eligible + sum(totals.values()) != sum(r[-1] for r in rows_k):
+        raise RuntimeError(f"counts do not add up: {rows.num_rows} rows, {eligible} eligible, {totals}")
     return ExtractResult(eligible, men, women, excluded, dak2, rows)
 
 
