@@ -538,10 +538,11 @@ def import_register(path, *, reason: str, user=None, lang: str = "id", dry_run: 
                                sha256=result.sha256)
     else:
         # A new installation or a restore: the bulk loader (COPY / ADBC staging).
-        from .bulk import write_register
+        from .bulk import settle, write_register
 
         result.batch = write_register(families_table, persons_table, actor=user, source=str(path), kind="import",
                                       reason=reason.strip(), sha256=result.sha256)
+        settle()
     return result
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from django.core.management.base import BaseCommand, CommandError
 
-from adminduk.registry.bulk import BulkLoadError, write_register
+from adminduk.registry.bulk import BulkLoadError, settle, write_register
 
 
 def files_sha256(paths) -> str:
@@ -63,6 +63,7 @@ class Command(BaseCommand):
             )
         except BulkLoadError as exc:
             raise CommandError("pemuatan dibatalkan, register tidak berubah:\n- " + "\n- ".join(exc.errors)) from None
+        settle(progress=say)
         self.stdout.write(
             f"dimuat: {batch.families:,} KK, {batch.persons:,} penduduk dalam "
             f"{time.perf_counter() - started:.1f} s (LoadBatch #{batch.pk}, sha256 {sha[:12]}…)"
