@@ -1,12 +1,13 @@
-"""Issue 3: NIK lookup over the partner API, served by gunicorn, on the full register.
+"""Issue 3: NIK lookup over the partner API, served by granian, on the full register.
 
 Load: wrk (Debian's `wrk`, C, event loop) from a separate process on loopback, with a
 Lua script that picks a random NIK from 20,000 real ones for each request. Each request
 is the real thing: bearer token check, scope, the person read, the rate count (a
 database upsert) and the call's audit row appended to the hash chain, atomically
 (PostgreSQL: one statement, `adminduk_api_call`; SQLite: one IMMEDIATE transaction).
-Server: gunicorn, sync workers, production settings (DEBUG off), persistent database
-connections. SQLite and PostgreSQL, each with the full register loaded.
+Server: granian (WSGI; one worker per core, one blocking thread each, HTTP keep-alive),
+production settings (DEBUG off), persistent database connections; docs/API.md says why
+not gunicorn. SQLite and PostgreSQL, each with the full register loaded.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def _wait_port(port: int, timeout: float = 60) -> None:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not listen on port {port}")
+    raise RuntimeError(f"the server did not listen on port {port}")
 
 
 def _ms(value: str, unit: str) -> float:
@@ -123,8 +124,10 @@ def measure(label: str, db_env: dict, niks: Path, rec) -> None:
     secret = subprocess.run([sys.executable, "-c", SETUP_TOKEN], env={**os.environ, **db_env}, cwd=ROOT,
                             capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
     env = _server_env(db_env)
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "adminduk.wsgi:application", "-w", str(WORKERS),
-                               "-k", "sync", "-b", f"127.0.0.1:{PORT}", "--log-level", "warning"],
+    granian = Path(sys.executable).with_name("granian")
+    server = subprocess.Popen([str(granian), "--interface", "wsgi", "--workers", str(WORKERS), "--blocking-threads", "1",
+                               "--no-ws", "--host", "127.0.0.1", "--port", str(PORT), "--log-level", "warning",
+                               "adminduk.wsgi:application"],
                               env=env, cwd=ROOT, start_new_session=True)
     try:
         _wait_port(PORT)
@@ -151,7 +154,7 @@ def run(scale: int, rec) -> None:
     if not shutil.which("wrk"):
         raise RuntimeError("wrk not found: apt-get install -y wrk")
     niks = sample_niks(scale)
-    rec.note(f"gunicorn {WORKERS} sync workers, production settings; load: wrk 1 thread, {CONNECTIONS} connections, "
+    rec.note(f"granian {WORKERS} WSGI workers × 1 blocking thread, production settings; load: wrk 1 thread, {CONNECTIONS} connections, "
              f"{DURATION} s after a 4 s warm-up, on the same 2 cores (loopback); a random NIK of 20,000 per request. "
              "Each request: token check, scope, person read, then rate count + audit row (hash chain) committed "
              "atomically (PostgreSQL: one server-side statement; SQLite: one IMMEDIATE transaction) before the "

@@ -8,7 +8,7 @@ may carry).
 
 Rate limit: a fixed one-minute window per token, counted in the database (table
 audit_apicallwindow, one row per token per minute, bumped by one upsert per call). In
-the database so that it is exact across gunicorn workers and across hosts, at the cost
+the database so that it is exact across server workers and across hosts, at the cost
 of one small write per call, made in the same transaction as the call's audit row (so
 still one commit per call). An in-process cache would be faster but counts per worker
 (the real limit would be N × the configured one) and forgets on restart; a shared

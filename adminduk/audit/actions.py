@@ -135,7 +135,7 @@ _local = threading.local()
 def _sqlite_writers_queue():
     """Make SQLite writers wait in the kernel, not in SQLite's busy handler.
 
-    Every API call appends an audit row, so gunicorn workers contend for SQLite's one
+    Every API call appends an audit row, so server workers contend for SQLite's one
     write lock all the time. SQLite's busy handler polls with sleeps of 1, 2, 5, 10 …
     ms, which turns a 0.2 ms wait into many milliseconds (measured: p99 > 100 ms with
     2 workers). An exclusive flock on a file next to the database queues the writers

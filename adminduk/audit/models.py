@@ -132,7 +132,7 @@ class ChainCheck(models.Model):
 
 class ApiCallWindow(models.Model):
     """Calls per API token per one-minute window: the counter behind the rate limit
-    (accounts.tokens). In the database so that the limit holds across gunicorn workers
+    (accounts.tokens). In the database so that the limit holds across server workers
     and hosts; one upsert per call. Kept next to the log of those calls; old windows
     are pruned as new ones open."""
 
