@@ -18,6 +18,13 @@ def _fast_and_sealed(settings, tmp_path):
     # Views are tested with client.force_login (password only). The second factor is
     # enforced and tested in accounts/tests and adminduk/tests (authorisation matrix).
     settings.ADMINDUK_REQUIRE_OTP = False
+    yield
+    # A request in English (LocaleMiddleware) leaves English active in the worker's
+    # thread; a later test in that worker (a command, a PDF) would then render in
+    # English. Each test starts from the default language, as each process does.
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from adminduk.accounts.models import Role
 
@@ -30,7 +31,7 @@ def can_view(user) -> bool:
 
 def require_viewer(user) -> None:
     if not can_view(user):
-        raise PermissionDenied("peran ini tidak melihat dasbor cakupan (DPRD: halaman pengawasan)")
+        raise PermissionDenied(_("peran ini tidak melihat dasbor cakupan (DPRD: halaman pengawasan)"))
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,9 @@ def _coverage_section(snapshot) -> Section:
         rows.append([str(f.meta.label), *r[0][1:]])
     section.tables.append(Table(
         _("DKI Jakarta: semua indikator"), [_("Indikator"), *_columns()[1:]], rows,
-        definition_items=[f"{i.label}: {i.numerator} dibagi {i.denominator}." for i in indicators.INDICATORS],
+        definition_items=[_("%(indicator)s: %(numerator)s dibagi %(denominator)s.")
+                          % {"indicator": i.label, "numerator": i.numerator, "denominator": i.denominator}
+                          for i in indicators.INDICATORS],
         source=str(indicators.SOURCE_REGISTER), as_of=snapshot.as_of,
         note=snapshot.get_kind_display()))
     for key in TARGETED:
@@ -146,8 +148,9 @@ def _coverage_section(snapshot) -> Section:
         figures = kota[key] + [next(f for f in dki if f.indicator == key)]
         table_rows, _hidden = _coverage_rows(figures)
         table_rows[-1][0] = _("DKI Jakarta")
-        section.tables.append(Table(f"{meta.label} per kota", _columns(), table_rows,
-                                    definition=f"Pembilang: {meta.numerator}. Penyebut: {meta.denominator}",
+        section.tables.append(Table(_("%(indicator)s per kota") % {"indicator": meta.label}, _columns(), table_rows,
+                                    definition=_("Pembilang: %(numerator)s. Penyebut: %(denominator)s")
+                                    % {"numerator": meta.numerator, "denominator": meta.denominator},
                                     source=str(indicators.SOURCE_REGISTER), as_of=snapshot.as_of,
                                     note=f"Target: {figures[-1].target_source}"))
         section.charts.append(Chart(f"{meta.label}: persen per kota (garis hijau = target)", "bars",
@@ -175,16 +178,17 @@ def _election_section(snapshot) -> Section:
         section.tables.append(Table(
             _("Wajib KTP pada hari pemungutan suara yang belum merekam KTP-el"),
             [_("Wilayah"), _("Wajib KTP pada 14-02-2024"), _("Sudah rekam"), _("Belum rekam KTP-el"), "%"],
-            [r[:5] for r in rows], definition=f"Penyebut: {meta.denominator}. Pembilang: {meta.numerator}",
+            [r[:5] for r in rows], definition=_("Penyebut: %(denominator)s. Pembilang: %(numerator)s")
+            % {"numerator": meta.numerator, "denominator": meta.denominator},
             source=str(indicators.SOURCE_REGISTER), as_of=snapshot.as_of))
     try:
         dp4 = sources.dp4_summary()
     except sources.Unavailable as exc:
-        section.notes.append(f"DP4: belum tersedia ({exc}).")
+        section.notes.append(_("DP4: belum tersedia (%(reason)s).") % {"reason": exc})
         dp4 = None
     else:
         if dp4 is None:
-            section.notes.append("DP4: belum ada ekstrak DP4 yang dibuat.")
+            section.notes.append(_("DP4: belum ada ekstrak DP4 yang dibuat."))
     if dp4:
         section.tables.append(_dp4_table(dp4))
         if dp4["excluded"]:
