@@ -7,6 +7,7 @@ extract or reconciliation behind (only an unreferenced directory at worst).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import secrets
 import shutil
@@ -86,22 +87,29 @@ def do_create_extract(election: Election, *, actor, reason: str, version: str | 
             table = dp4.read_register(DP4_COLUMNS)
             con.register("register", table)
             clock(f"register dibaca: {table.num_rows:,} penduduk")
-        result = dp4.compute_extract(con, election.polling_day, internal, _kecamatan_names())
+        # eligible.parquet is written in the background, beside the first copy (both
+        # cores busy throughout), and complete before the extract's rows are committed.
+        result = dp4.compute_extract(con, election.polling_day, internal, _kecamatan_names(), background=True)
         if snapshot is None:
             con.unregister("register")
             del table
-        clock(f"kelayakan dihitung: {result.eligible:,} pemilih; berkas internal dan DAK2 ditulis")
-        with transaction.atomic():
-            extract = Extract.objects.create(
-                election=election, version=version, created_by=_user(actor), path=str(internal),
-                eligible=result.eligible, eligible_men=result.eligible_men, eligible_women=result.eligible_women,
-                excluded=result.excluded, dak2=result.dak2)
-            source = f"snapshot={snapshot}" if snapshot is not None else "register"
-            audit_record(actor, "dp4.extract", object_type="dp4", purpose=reason,
-                         query=f"election={election.slug} version={version} source={source}",
-                         row_count=result.eligible)
-            copy = do_hand_over_copy(extract, recipient=recipient, recipient_user=recipient_user, actor=actor,
-                                     reason=reason, out=out, fields=fields, _rows=result.rows)
+        clock(f"kelayakan dihitung: {result.eligible:,} pemilih; pengecualian dan DAK2 ditulis")
+        try:
+            with transaction.atomic():
+                extract = Extract.objects.create(
+                    election=election, version=version, created_by=_user(actor), path=str(internal),
+                    eligible=result.eligible, eligible_men=result.eligible_men, eligible_women=result.eligible_women,
+                    excluded=result.excluded, dak2=result.dak2)
+                source = f"snapshot={snapshot}" if snapshot is not None else "register"
+                audit_record(actor, "dp4.extract", object_type="dp4", purpose=reason,
+                             query=f"election={election.slug} version={version} source={source}",
+                             row_count=result.eligible)
+                copy = do_hand_over_copy(extract, recipient=recipient, recipient_user=recipient_user, actor=actor,
+                                         reason=reason, out=out, fields=fields, _rows=result.rows)
+                result.wait()
+        finally:
+            with contextlib.suppress(Exception):
+                result.wait()  # an error is raised above; never leave the writer running
         result.rows = None
         clock(f"salinan untuk {copy.recipient} ditulis (CSV, Parquet, manifes)")
     return extract, copy

@@ -120,3 +120,34 @@ def test_a_semester_snapshot_in_the_exchange_format_gives_the_same_extract(extra
                                                  out=tmp_path / "snap-out", snapshot=snap)
     assert (from_snapshot.eligible, from_snapshot.excluded) == (from_db.eligible, from_db.excluded)
     assert "source=snapshot" in AuditEntry.objects.filter(action="dp4.extract").latest("seq").query
+
+
+def test_the_internal_file_is_complete_before_the_extract_is_recorded_and_its_failure_records_nothing(
+        cast, tmp_path, monkeypatch):
+    from adminduk.elections.models import Extract
+
+    build_register()
+    election = ensure_reference_elections()
+    written = dp4._write_internal_parquet
+    seen = []
+
+    def slow(table, path):
+        import time
+        time.sleep(0.5)  # still writing while the copy is made
+        written(table, path)
+        seen.append(path)
+
+    monkeypatch.setattr(dp4, "_write_internal_parquet", slow)
+    extract, _ = actions.do_create_extract(election, actor=cast["dinas"], reason="DP4 uji", version="2023-S1",
+                                           out=tmp_path / "a")
+    assert seen == [dp4.Path(extract.path) / "eligible.parquet"]
+    assert dp4.is_in_extract(dp4.Path(extract.path), dp4.pq.read_table(seen[0]).column("nik")[0].as_py())
+
+    def broken(table, path):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(dp4, "_write_internal_parquet", broken)
+    with pytest.raises(OSError, match="disk full"):
+        actions.do_create_extract(election, actor=cast["dinas"], reason="DP4 uji", version="2023-S2",
+                                  out=tmp_path / "b")
+    assert not Extract.objects.filter(version="2023-S2").exists()
