@@ -353,6 +353,10 @@ def _ordered(rows: pa.Table, order: np.ndarray, lo: np.ndarray, fields: tuple[st
 # the value being the empty string (to tell it from NULL, written as nothing).
 # test_fingerprint checks `_write_csv` byte for byte against DuckDB's COPY.
 _CSV_QUOTE_BYTES = np.array([ord(c) for c in ',"\n\r#'], np.uint8)
+_CSV_QUOTE_TABLE = np.zeros(256, bool)
+_CSV_QUOTE_TABLE[_CSV_QUOTE_BYTES] = True
+# All of them at or below ',' (0x2C): see `_csv_column`.
+assert _CSV_QUOTE_BYTES.max() <= 0x2C and 0x20 not in _CSV_QUOTE_BYTES
 
 
 def _csv_column(col: pa.Array) -> pa.Array:
@@ -366,7 +370,11 @@ def _csv_column(col: pa.Array) -> pa.Array:
     need = np.zeros(n, bool)
     if data is not None and offsets[-1] > offsets[0]:
         span = np.frombuffer(data, np.uint8, offsets[-1] - offsets[0], offsets[0])
-        hits = np.flatnonzero(np.isin(span, _CSV_QUOTE_BYTES))
+        # Bytes at or below ',' other than the space are rare in these values: find them
+        # in one vectorised pass, then keep those that need quoting (a quarter of the
+        # time of np.isin over the whole buffer, which makes a pass per byte sought).
+        low = np.flatnonzero((span <= 0x2C) & (span != 0x20))
+        hits = low[_CSV_QUOTE_TABLE[span[low]]]
         if len(hits):
             need[np.searchsorted(offsets, hits + offsets[0], side="right") - 1] = True
     need |= offsets[1:] == offsets[:-1]
