@@ -132,6 +132,9 @@ TEMPLATES = [
 # DATABASE_URL is set. Both are first-class: CI runs the whole suite on each.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
+    # No per-request health check: it cost every API call a round trip ("SELECT 1").
+    # After a database restart each worker's next request fails once and Django then
+    # drops the broken connection (errors mark it unusable at the end of the request).
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=False)}
     # Django turns psycopg's prepared statements off (for transaction-mode poolers, which
     # this deployment does not use). Its own cursors bind on the client and never
