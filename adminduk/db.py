@@ -30,10 +30,6 @@ class _Prepared:
         with connection.wrap_database_errors:
             return self._cursor.execute(sql, params, prepare=True)
 
-    def executemany(self, sql: str, rows):
-        with connection.wrap_database_errors:
-            return self._cursor.executemany(sql, rows)
-
     def fetchone(self):
         return self._cursor.fetchone()
 
@@ -49,8 +45,8 @@ def hot_cursor() -> Iterator:
         return
     import psycopg
 
-    # Through Django's cursor() first: it opens the connection (and runs the health
-    # check) exactly as any other query would, and validates the thread.
+    # Open Django's connection as any of its own queries would, and refuse a connection
+    # shared across threads, as Django's cursors do.
     connection.ensure_connection()
     connection.validate_thread_sharing()
     with psycopg.Cursor(connection.connection) as cur:

@@ -107,11 +107,7 @@ def _lock_chain(async_commit: bool = False, first: tuple[str, list] | None = Non
     # transactions here are IMMEDIATE (settings), which already serialises writers:
     # the write lock is taken at BEGIN, before the head is read.
     if connection.vendor != "postgresql":
-        if first is None:
-            return None
-        with hot_cursor() as cur:
-            cur.execute(first[0].format(lock="(SELECT 1)"), first[1])
-            return cur.fetchone()
+        return _run_first(first)
     # synchronous_commit for this transaction only; see chain_locked.
     lock = ("(SELECT CASE WHEN %s THEN set_config('synchronous_commit', 'off', true) END, "
             "pg_advisory_xact_lock(%s)) AS chain_lock")
@@ -125,6 +121,15 @@ def _lock_chain(async_commit: bool = False, first: tuple[str, list] | None = Non
             sql, params = first[0], list(first[1])
             before = sql[:sql.index("{lock}")].count("%s")
             cur.execute(sql.format(lock=lock), params[:before] + lock_params + params[before:])
+        return cur.fetchone()
+
+
+def _run_first(first: tuple[str, list] | None):
+    """`first` without a lock subquery (SQLite, or the lock already held); its row."""
+    if first is None:
+        return None
+    with hot_cursor() as cur:
+        cur.execute(first[0].format(lock="(SELECT 1)"), first[1])
         return cur.fetchone()
 
 
@@ -186,10 +191,8 @@ def chain_locked(*, read_access: bool = False, first: tuple[str, list] | None = 
         if outer:
             row = _lock_chain(async_commit=read_access and top, first=first)
             connection.audit_chain_locked = True
-        elif first is not None:
-            with hot_cursor() as cur:
-                cur.execute(first[0].format(lock="(SELECT 1)"), first[1])
-                row = cur.fetchone()
+        else:  # the lock is already held by an enclosing block
+            row = _run_first(first)
         try:
             yield row
         finally:
