@@ -62,7 +62,9 @@ class _Vocabulary:
         self.reset()
 
     def reset(self):
-        self.loaded_at = 0.0
+        # None, not 0.0: monotonic() counts from boot, so on a machine up for less than
+        # the TTL "0.0" would look fresh and the vocabulary would never load.
+        self.loaded_at: float | None = None
         self.counts: dict[str, int] = {}
         self.by_deletion: dict[str, list[str]] = {}
 
@@ -81,10 +83,13 @@ class _Vocabulary:
                     index[d].append(word)
         self.counts, self.by_deletion, self.loaded_at = counts, dict(index), time.monotonic()
 
+    def _stale(self) -> bool:
+        return self.loaded_at is None or time.monotonic() - self.loaded_at > VOCAB_TTL_SECONDS
+
     def ensure(self):
-        if time.monotonic() - self.loaded_at > VOCAB_TTL_SECONDS:
+        if self._stale():
             with self._lock:
-                if time.monotonic() - self.loaded_at > VOCAB_TTL_SECONDS:
+                if self._stale():
                     self._load()
         return self
 

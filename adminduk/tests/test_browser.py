@@ -7,6 +7,7 @@ import datetime as dt
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from adminduk.accounts import otp
 from adminduk.accounts.testing import device_for
@@ -70,7 +71,7 @@ def test_login_needs_the_password_and_then_the_totp_code(page, live_server, worl
     page.fill("#id_username", officer.username)
     page.fill("#id_password", "salah-salah-salah")
     page.click("main button[type=submit]")
-    assert page.locator(".form-errors").inner_text().strip().startswith("Nama pengguna atau kata sandi salah")
+    expect(page.locator(".form-errors")).to_contain_text("Nama pengguna atau kata sandi salah")
     log_in(page, live_server.url, officer, enrol=True)
     assert "Selamat datang" in page.content() and "Gambir" in page.locator(".who").inner_text()
     assert AuditEntry.objects.filter(action="account.login", username=officer.username).exists()
@@ -85,7 +86,8 @@ def test_an_officer_finds_a_misspelt_name_and_opens_the_person(page, live_server
     page.fill("#id_nama", "Moh. Jusuf")
     page.click("main button[type=submit]")
     row = page.locator("table.results tbody tr")
-    assert row.count() == 1
+    # expect() waits for the answer page; count() alone raced the form's navigation.
+    expect(row).to_have_count(1)
     assert people["yusuf"].nik in row.inner_text()
     row.locator("a").click()
     page.wait_for_url(f"**/penduduk/orang/{people['yusuf'].pk}/?tujuan=pelayanan")
@@ -104,7 +106,9 @@ def test_a_search_with_an_error_shows_it_next_to_the_field(page, live_server, wo
     page.fill("#id_nik", "12345")
     page.click("main button[type=submit]")
     field = page.locator(".field.has-error")
-    assert field.count() == 1 and "NIK harus 16 angka" in field.inner_text()
+    # expect() waits for the answer page; count() alone raced the form's navigation (a CI failure).
+    expect(field).to_have_count(1)
+    expect(field).to_contain_text("NIK harus 16 angka")
     assert field.locator("#id_nik").count() == 1
 
 

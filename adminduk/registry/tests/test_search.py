@@ -43,6 +43,17 @@ def test_name_search_finds_indonesian_spelling_variants_and_typos(cast, people, 
 
 
 @pytest.mark.django_db
+def test_spelling_variants_are_found_on_a_machine_booted_minutes_ago(cast, people, monkeypatch):
+    # The vocabulary cache once took "never loaded" for "fresh" while the monotonic clock
+    # (seconds since boot) was below its TTL: no typo was found for ten minutes after a boot.
+    from adminduk.registry import search as name_search
+
+    monkeypatch.setattr(name_search.time, "monotonic", lambda: 30.0)
+    name_search._VOCAB.reset()
+    assert names(search(cast["kecamatan_gambir"], name="Moh. Jusuf")) == ["Muhammad Yusuf"]
+
+
+@pytest.mark.django_db
 def test_a_single_name_is_found_and_a_first_name_finds_the_longer_names(cast, people):
     officer = cast["kecamatan_gambir"]
     assert names(search(officer, name="Sukarno")) == ["Sukarno"]
