@@ -223,12 +223,6 @@ def compute_extract(con: duckdb.DuckDBPyConnection, polling_day: dt.date, out: P
     return result
 
 
-def _write_parquet(table: pa.Table, path: Path) -> None:
-    # pyarrow's defaults (snappy, dictionary pages, row groups of 1 Mi rows); DuckDB and
-    # pyarrow read these files like DuckDB's own.
-    pq.write_table(table, path, compression="snappy")
-
-
 # Columns of eligible.parquet with few distinct values: only these are dictionary encoded
 # (for NIK, KK, name, address and birth date the dictionary only costs time before the
 # writer falls back to plain pages), and no column statistics (nothing prunes row
@@ -321,31 +315,53 @@ def _below_8(lo: np.ndarray, digit: int) -> np.ndarray:
     return (lo >> np.uint64(4 * (32 - digit) + 3)) & np.uint64(1) == 0
 
 
-def _ordered(rows: pa.Table, order: np.ndarray, lo: np.ndarray, fields: tuple[str, ...]) -> pa.Table:
-    """`rows[fields]` in fp1 order with fp1's encoding: RT, RW without zero padding when
-    digit 32, 31 of h is below '8', alamat with a trailing space when digit 30 is.
+# Rows per gathered batch of a copy: the gather, the CSV lines and the Parquet row
+# groups go batch by batch, so the copy is never whole in memory and each batch's
+# buffers are reused by the allocator for the next one.
+COPY_BATCH_ROWS = 262_144
 
-    One take per column, the columns on two threads (Arrow's kernels release the GIL).
-    The order jumps all over the table, so this gather is the costly part (~5 s at
-    8.1 M rows), still far below sorting the wide rows in DuckDB (12 s). Not done, as
-    measured at DKI scale: taking by row slices (a take of a slice from a chunked column
-    concatenates the whole column: 10 s; combining the columns first cost 3.5 s),
-    gathering the columns with few values as dictionary indices (no gain beyond noise:
-    most of the cost is first touching the output's fresh memory)."""
-    indices = pa.array(order)
-    fingerprint = {"rt": _below_8(lo, 32), "rw": _below_8(lo, 31), "alamat": _below_8(lo, 30)}
 
-    def column(name: str) -> pa.Array:
-        col = rows.column(name).take(indices).combine_chunks()
-        if name in ("rt", "rw"):
-            col = pc.if_else(pa.array(fingerprint[name][order]), pc.utf8_ltrim(col, characters="0"), col)
-        elif name == "alamat":
-            col = pc.if_else(pa.array(fingerprint[name][order]), pc.binary_join_element_wise(col, " ", ""), col)
-        return col
+def _ordered_batches(rows: pa.Table, order: np.ndarray, lo: np.ndarray,
+                     fields: tuple[str, ...]) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+    """`rows[fields]` in fp1 order with fp1's encoding (RT, RW without zero padding when
+    digit 32, 31 of h is below '8', alamat with a trailing space when digit 30 is), as
+    record batches gathered on a thread of their own, a few ahead of their reader.
 
-    with ThreadPoolExecutor(2) as pool:
-        columns = list(pool.map(column, fields))
-    return pa.table(dict(zip(fields, columns, strict=True)))
+    The order jumps all over the register, so the gather is costly. Gathering the whole
+    copy at once (session 2) spent more time zeroing fresh pages (kernel) than copying:
+    ~11 CPU-s for the 8.1 M DKI rows. By batch, the same few hundred MB are reused.
+    Each source column is combined into one array first, once: a take from a chunked
+    column concatenates the whole column on every call (measured: 0.44 s per take)."""
+    source = {name: rows.column(name).combine_chunks() for name in fields}
+    flags = {"rt": _below_8(lo, 32), "rw": _below_8(lo, 31), "alamat": _below_8(lo, 30)}
+    schema = pa.schema([(name, source[name].type) for name in fields])
+
+    def gather(start: int) -> pa.RecordBatch:
+        picked = order[start:start + COPY_BATCH_ROWS]
+        indices = pa.array(picked)
+        columns = []
+        for name in fields:
+            col = source[name].take(indices)
+            if name in ("rt", "rw"):
+                col = pc.if_else(pa.array(flags[name][picked]), pc.utf8_ltrim(col, characters="0"), col)
+            elif name == "alamat":
+                col = pc.if_else(pa.array(flags[name][picked]), pc.binary_join_element_wise(col, " ", ""), col)
+            columns.append(col)
+        return pa.record_batch(columns, schema=schema)
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        window = 3  # batches gathered ahead of the writers
+        with ThreadPoolExecutor(1) as pool:
+            starts = range(0, len(order), COPY_BATCH_ROWS)
+            pending = [pool.submit(gather, s) for s in starts[:window]]
+            for i in range(len(starts)):
+                if i + window < len(starts):
+                    pending.append(pool.submit(gather, starts[i + window]))
+                batch, pending[i] = pending[i].result(), None
+                yield batch
+                del batch
+
+    return schema, batches()
 
 
 # What makes DuckDB's CSV writer (DELIMITER ',', QUOTE '"', the default null string '')
@@ -405,31 +421,56 @@ def _csv_lines(batch: pa.RecordBatch) -> pa.Buffer:
 
 def _write_csv(table: pa.Table, path: Path) -> str:
     """Write `table` as CSV with a header, exactly as DuckDB's COPY ... (HEADER, DELIMITER
-    ',', QUOTE '"') would, and return the file's sha256 (hashed as it is written).
+    ',', QUOTE '"') would; return the file's sha256."""
+    return _write_files(table.schema, iter(table.to_batches(max_chunksize=BATCH_ROWS)), path, None)
 
-    The lines are built with Arrow kernels, by batch on a thread of their own, while
-    this one writes and hashes them in order: a third of the CPU of DuckDB's CSV writer
-    for the 8.1 M DKI rows. One thread, not two: the Parquet copy written beside it (one
-    thread, pyarrow's writer has no more) is the longer of the two, and two CSV threads
-    only slowed it down (DKI extract with its copy, two runs each: 23.9, 23.9 -> 22.2,
-    23.7 s wall, measured)."""
+
+def _write_files(schema: pa.Schema, batches: Iterator[pa.RecordBatch], csv_path: Path,
+                 parquet_path: Path | None) -> str:
+    """Write record batches to a CSV file with a header, exactly as
+    DuckDB's COPY ... (HEADER, DELIMITER ',', QUOTE '"') would, and, if `parquet_path`
+    is given, to a Parquet file; return the CSV's sha256 (hashed as it is written).
+
+    The CSV lines are built with Arrow kernels on this thread (a third of the CPU of
+    DuckDB's CSV writer for the 8.1 M DKI rows), while pyarrow writes the Parquet row
+    groups on a thread of its own (its writer has no more)."""
     digest = hashlib.sha256()
-    header = _csv_lines(pa.record_batch([pa.array([name]) for name in table.column_names], names=table.column_names))
-    batches = table.to_batches(max_chunksize=BATCH_ROWS)
-    with open(path, "wb") as fh, ThreadPoolExecutor(1) as pool:
-        fh.write(header)
-        digest.update(header)
-        # A window of batches in flight, so that the lines never pile up in memory.
-        window = 8
-        pending = [pool.submit(_csv_lines, b) for b in batches[:window]]
-        for i in range(len(batches)):
-            chunk = pending[i].result()
-            pending[i] = None
-            if i + window < len(batches):
-                pending.append(pool.submit(_csv_lines, batches[i + window]))
-            fh.write(chunk)
-            digest.update(chunk)
+    header = _csv_lines(pa.record_batch([pa.array([name]) for name in schema.names], names=schema.names))
+    writer = _copy_parquet_writer(parquet_path, schema) if parquet_path is not None else None
+    written: list[Future] = []
+    window = 3  # Parquet row groups waiting to be written, at most
+    try:
+        with open(csv_path, "wb") as fh, ThreadPoolExecutor(1) as pool:
+            fh.write(header)
+            digest.update(header)
+            for i, batch in enumerate(batches):
+                if writer is not None:
+                    if i >= window:
+                        written[i - window].result()
+                        written[i - window] = None
+                    written.append(pool.submit(writer.write_batch, batch))
+                chunk = _csv_lines(batch)
+                del batch
+                fh.write(chunk)
+                digest.update(chunk)
+            for future in written:
+                if future is not None:
+                    future.result()
+    finally:
+        if hasattr(batches, "close"):
+            batches.close()  # a gatherer still running stops here, on an error
+        if writer is not None:
+            writer.close()
     return digest.hexdigest()
+
+
+def _copy_parquet_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
+    # As the internal file: dictionary pages for the columns with few values only; and
+    # statistics for the kelurahan alone, which a copy is sorted by (a reader picking
+    # one kelurahan skips the other row groups).
+    return pq.ParquetWriter(path, schema, compression="snappy",
+                            use_dictionary=[c for c in schema.names if c in _INTERNAL_DICTIONARY],
+                            write_statistics=[c for c in schema.names if c == "kelurahan"])
 
 
 def write_copy(extract_dir: Path, out: Path, key: str, *, fields: tuple[str, ...] = MODEL_A_FIELDS,
@@ -440,9 +481,9 @@ def write_copy(extract_dir: Path, out: Path, key: str, *, fields: tuple[str, ...
     appear only when complete (written to a temporary directory beside `out`, then
     moved). Returns {file: {sha256, rows}}.
 
-    The order is computed on narrow keys (`_fp_order`) and the wide rows gathered once
-    (`_ordered`); from that table `_write_csv` writes (and hashes) the CSV while pyarrow
-    writes the Parquet file on another thread."""
+    The order is computed on narrow keys (`_fp_order`); the wide rows are gathered in
+    that order batch by batch (`_ordered_batches`), and each batch goes to the CSV
+    (hashed as written) and to the Parquet file (`_write_files`)."""
     out.mkdir(parents=True, exist_ok=True)
     if rows is None:
         needed = [f for f in MODEL_A_FIELDS if f in fields or f in ("nik", "kelurahan")]
@@ -450,21 +491,17 @@ def write_copy(extract_dir: Path, out: Path, key: str, *, fields: tuple[str, ...
     hi, lo = _fp_hash(rows, key)
     order = _fp_order(rows.column("kelurahan"), hi, lo)
     del hi
-    ordered = _ordered(rows, order, lo, fields)
-    del order, lo
     tmp = Path(tempfile.mkdtemp(prefix=".dp4-", dir=out))
     try:
-        with ThreadPoolExecutor(1) as pool:
-            parquet = pool.submit(_write_parquet, ordered, tmp / "model_a.parquet")
-            digests = {"model_a.csv": _write_csv(ordered, tmp / "model_a.csv")}
-            parquet.result()
+        schema, batches = _ordered_batches(rows, order, lo, fields)
+        digests = {"model_a.csv": _write_files(schema, batches, tmp / "model_a.csv", tmp / "model_a.parquet")}
         shutil.copyfile(extract_dir / "dak2.csv", tmp / "dak2.csv")
         names = ("model_a.csv", "model_a.parquet", "dak2.csv")
         for name in names:
             os.replace(tmp / name, out / name)
         for name in names[1:]:
             digests[name] = sha256_file(out / name)
-        return {name: {"sha256": digests[name], "rows": ordered.num_rows if name.startswith("model_a") else None}
+        return {name: {"sha256": digests[name], "rows": len(order) if name.startswith("model_a") else None}
                 for name in names}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -12,8 +12,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def copies(cast, tmp_path):
+def copies(cast, tmp_path, monkeypatch):
     import datetime as dt
+
+    # Copies are gathered and written in batches: 7 rows each here, so that the 40 rows
+    # go through several batches, Parquet row groups and writers' windows.
+    monkeypatch.setattr(dp4, "COPY_BATCH_ROWS", 7)
 
     for i in range(40):
         family = make_family(rt=f"{i % 12 + 1:03d}", rw="004")
