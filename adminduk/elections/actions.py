@@ -22,7 +22,7 @@ from django.utils import timezone
 from adminduk.audit.actions import record as audit_record
 
 from . import dp4
-from .eligibility import DP4_COLUMNS, MODEL_A_FIELDS
+from .eligibility import MODEL_A_FIELDS
 from .models import Election, Extract, ExtractCopy, Reconciliation, ReconciliationCount
 
 DEFAULT_RECIPIENT = "KPU Provinsi DKI Jakarta"
@@ -84,15 +84,11 @@ def do_create_extract(election: Election, *, actor, reason: str, version: str | 
                 raise ValidationError({"snapshot": str(exc)}) from exc
             clock(f"snapshot register: {n:,} penduduk ({snapshot})")
         else:
-            table = dp4.read_register(DP4_COLUMNS)
-            con.register("register", table)
-            clock(f"register dibaca: {table.num_rows:,} penduduk")
+            n = dp4.database_register(con)
+            clock(f"register dibaca: {n:,} penduduk")
         # eligible.parquet is written in the background, beside the first copy (both
         # cores busy throughout), and complete before the extract's rows are committed.
         result = dp4.compute_extract(con, election.polling_day, internal, _kecamatan_names(), background=True)
-        if snapshot is None:
-            con.unregister("register")
-            del table
         clock(f"kelayakan dihitung: {result.eligible:,} pemilih; pengecualian dan DAK2 ditulis")
         try:
             with transaction.atomic():

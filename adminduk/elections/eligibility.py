@@ -15,8 +15,12 @@ REGISTER_COLUMNS = ("id", "nik", "kk", "name", "name_key", "sex", "birth_place",
                     "disability", "citizenship", "occupation", "status", "ktp_state", "kelurahan_code", "rw", "rt",
                     "street")
 
-# What a DP4 extract (and the synthetic list) reads: no internal ids or name keys.
+# What the synthetic list reads: no internal ids or name keys.
 DP4_COLUMNS = tuple(c for c in REGISTER_COLUMNS if c not in ("id", "name_key"))
+
+# What a DP4 extract reads of each person (the street comes from the family, by KK:
+# see dp4.compute_extract).
+EXTRACT_COLUMNS = tuple(c for c in DP4_COLUMNS if c != "street")
 
 # What the reconciliation reads: identity, address and what decides a TMS category.
 RECONCILE_COLUMNS = ("id", "nik", "kk", "name", "name_key", "sex", "birth_date", "marital_status", "citizenship",
@@ -61,15 +65,18 @@ def exclusion_reason_sql(polling_day: dt.date, alias: str = "") -> str:
         ELSE NULL END"""
 
 
-def model_a_select(alias: str = "r") -> str:
-    """SELECT list turning register columns into Model A values (canonical encoding)."""
+def model_a_select(alias: str = "r", alamat: str | None = None) -> str:
+    """SELECT list turning register columns into Model A values (canonical encoding).
+    `alamat`: an expression for the address already in Model A form (upper case,
+    trimmed), when the register rows carry no street of their own."""
     p = f"{alias}."
+    alamat = alamat or f"upper(trim({p}street))"
     disability = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in DISABILITY_CODES.items())
     recorded = ", ".join(f"'{s}'" for s in sorted(KTP_RECORDED_STATES))
     return f"""{p}kk AS no_kk, {p}nik AS nik, upper(trim({p}name)) AS nama,
         upper(trim({p}birth_place)) AS tempat_lahir, strftime({p}birth_date, '%d-%m-%Y') AS tanggal_lahir,
         CASE {p}marital_status WHEN 'belum_kawin' THEN 'B' WHEN 'kawin' THEN 'S' ELSE 'P' END AS status_perkawinan,
-        {p}sex AS jenis_kelamin, upper(trim({p}street)) AS alamat, lpad({p}rt, 3, '0') AS rt,
+        {p}sex AS jenis_kelamin, {alamat} AS alamat, lpad({p}rt, 3, '0') AS rt,
         lpad({p}rw, 3, '0') AS rw, CASE {p}disability {disability} ELSE '' END AS disabilitas,
         CASE WHEN {p}ktp_state IN ({recorded}) THEN 'S' ELSE 'B' END AS status_ktp_el,
         '' AS keterangan, {p}kelurahan_code AS kelurahan"""
