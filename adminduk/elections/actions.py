@@ -88,7 +88,7 @@ def do_create_extract(election: Election, *, actor, reason: str, version: str | 
             clock(f"register dibaca: {n:,} penduduk")
         # eligible.parquet is written in the background, beside the first copy (both
         # cores busy throughout), and complete before the extract's rows are committed.
-        result = dp4.compute_extract(con, election.polling_day, internal, _kecamatan_names(), background=True)
+        result = dp4.compute_extract(con, election.polling_day, internal, n, _kecamatan_names(), background=True)
         clock(f"kelayakan dihitung: {result.eligible:,} pemilih; pengecualian dan DAK2 ditulis")
         try:
             with transaction.atomic():

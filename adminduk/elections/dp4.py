@@ -113,8 +113,8 @@ def snapshot_register(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
     for path in (persons, families):
         if not path.is_file():
             raise FileNotFoundError(f"{path} tidak ada (snapshot register: persons.parquet dan families.parquet)")
-    # Views, not tables: the extract scans the persons three times (eligible rows,
-    # exclusions, counts), each reading only the columns it needs.
+    # Views, not tables: the extract scans the persons twice (eligible rows, excluded
+    # rows), each time reading only the columns it needs.
     con.execute(f"""CREATE OR REPLACE TEMP VIEW register AS
         SELECT {", ".join(EXTRACT_COLUMNS)} FROM read_parquet({_q(persons)})""")
     con.execute(f"CREATE OR REPLACE TEMP VIEW addresses AS SELECT kk, street FROM read_parquet({_q(families)})")
@@ -180,16 +180,18 @@ class ExtractResult:
             pending.result()
 
 
-def compute_extract(con: duckdb.DuckDBPyConnection, polling_day: dt.date, out: Path,
+def compute_extract(con: duckdb.DuckDBPyConnection, polling_day: dt.date, out: Path, register_rows: int,
                     kecamatan_names: dict[str, str] | None = None, *, background: bool = False) -> ExtractResult:
     """From the relations `register` (eligibility.EXTRACT_COLUMNS of every person) and
     `addresses` (kk, street), as `snapshot_register` or `database_register` make them,
-    write the internal files of an extract into `out`: eligible.parquet (Model A, canonical encoding, every eligible
-    person, in no particular order), exclusions.parquet (nik, no_kk, kelurahan, reason,
-    birth_date, marital_status) and dak2.csv. Returns the counts and the eligible rows.
+    write the internal files of an extract into `out`: eligible.parquet (Model A,
+    canonical encoding, every eligible person, in no particular order),
+    exclusions.parquet (nik, no_kk, kelurahan, reason, birth_date, marital_status) and
+    dak2.csv. `register_rows` is the persons count those functions return: the counts
+    must add up to it. Returns the counts and the eligible rows.
 
-    Three scans of the register (eligible rows, exclusions, one aggregate for every
-    count). The internal eligible.parquet is written by pyarrow on a thread of its own:
+    Two scans of the register (eligible rows, excluded rows); the counts are taken
+    over the two in memory. The internal eligible.parquet is written by pyarrow on a thread of its own:
     pyarrow's writer takes well under half the CPU of DuckDB's for the same rows (3.7 s
     against 8.5-11 s for the 8.1 M DKI rows, measured). The eligible rows come out in
     the register's order: every copy has its own keyed order, and the internal file is
@@ -200,7 +202,7 @@ def compute_extract(con: duckdb.DuckDBPyConnection, polling_day: dt.date, out: P
     single-threaded steps: `result.wait()` before relying on eligible.parquet. 33 ->
     25-27 s wall for a DKI extract with its first copy, from the snapshot (measured)."""
     out.mkdir(parents=True, exist_ok=True)
-    # A view, not a table: the CASE is cheap, and it is evaluated in three scans only.
+    # A view, not a table: the CASE is cheap, and it is evaluated in two scans only.
     con.execute(f"CREATE OR REPLACE TEMP VIEW classified AS SELECT *, {exclusion_reason_sql(polling_day)} AS reason "
                 "FROM register")
     # The street joins the eligible rows only, by KK, already in Model A form (upper
@@ -212,17 +214,25 @@ def compute_extract(con: duckdb.DuckDBPyConnection, polling_day: dt.date, out: P
     internal = None
     if not background:
         internal = _submit(_write_internal_parquet, rows, out / "eligible.parquet")
+    exclusions = None
     try:
-        con.execute("COPY (SELECT nik, kk AS no_kk, kelurahan_code AS kelurahan, reason, birth_date, marital_status "
-                    "FROM classified WHERE reason IS NOT NULL) "
-                    f"TO {_q(out / 'exclusions.parquet')} (FORMAT parquet, COMPRESSION snappy)")
-        # Every count in one scan: DAK2 per kecamatan (aggregate population, for drawing
+        # The excluded rows once into memory (a few million, narrow): their file is written
+        # on a thread, and the counts are taken over them and the eligible rows rather
+        # than by another scan of the register (7.3 -> ~3 CPU-s at DKI scale, measured).
+        excluded_rows = con.sql("SELECT nik, kk AS no_kk, kelurahan_code AS kelurahan, reason, birth_date, "
+                                "marital_status, status, sex FROM classified WHERE reason IS NOT NULL").to_arrow_table()
+        exclusions = _submit(_write_parquet_file, excluded_rows.drop_columns(["status", "sex"]),
+                             out / "exclusions.parquet")
+        # Every count in one pass: DAK2 per kecamatan (aggregate population, for drawing
         # electoral districts) with the exclusions per reason beside it. Every register
         # row is in exactly one group (outside DKI and without kelurahan too), so the
-        # sums over the groups are the extract's totals.
+        # sums over the groups are the extract's totals. An eligible person is alive,
+        # and their Model A jenis_kelamin, no_kk and kelurahan are the register's values.
+        con.register("extract_eligible", rows)
+        con.register("extract_excluded", excluded_rows)
         per_reason = ", ".join(f"count(*) FILTER (reason = '{r}') AS x_{r}" for r in EXCLUSION_REASONS)
         rows_k = con.execute(f"""
-            SELECT left(kelurahan_code, 8) AS kecamatan,
+            SELECT left(kelurahan, 8) AS kecamatan,
                    count(*) FILTER (status = 'hidup') AS penduduk,
                    count(*) FILTER (status = 'hidup' AND sex = 'L') AS penduduk_l,
                    count(*) FILTER (status = 'hidup' AND sex = 'P') AS penduduk_p,
@@ -231,11 +241,20 @@ def compute_extract(con: duckdb.DuckDBPyConnection, polling_day: dt.date, out: P
                    count(*) FILTER (reason IS NULL AND sex = 'L') AS pemilih_l,
                    count(*) FILTER (reason IS NULL AND sex = 'P') AS pemilih_p,
                    {per_reason}, count(*) AS total
-            FROM classified GROUP BY 1 ORDER BY 1""").fetchall()
+            FROM (SELECT kelurahan, 'hidup' AS status, jenis_kelamin AS sex, no_kk AS kk, NULL::VARCHAR AS reason
+                  FROM extract_eligible
+                  UNION ALL
+                  SELECT kelurahan, status, sex, no_kk, reason FROM extract_excluded)
+            GROUP BY 1 ORDER BY 1""").fetchall()
+        con.unregister("extract_eligible")
+        con.unregister("extract_excluded")
+        del excluded_rows
+        exclusions.result()
     except BaseException:
-        if internal is not None:
-            with contextlib.suppress(Exception):
-                internal.result()
+        for pending in (internal, exclusions):
+            if pending is not None:
+                with contextlib.suppress(Exception):
+                    pending.result()
         raise
     if internal is None:
         internal = _submit(_write_internal_parquet, rows, out / "eligible.parquet")
@@ -249,13 +268,14 @@ def compute_extract(con: duckdb.DuckDBPyConnection, polling_day: dt.date, out: P
     totals = {reason: sum(r[8 + i] for r in rows_k) for i, reason in enumerate(EXCLUSION_REASONS)}
     excluded = {reason: n for reason, n in sorted(totals.items()) if n}
     eligible, men, women = (sum(d[k] for d in dak2) for k in ("pemilih", "pemilih_l", "pemilih_p"))
-    # The two scans see the same register, and every reason the CASE gives is in
-    # EXCLUSION_REASONS: neither can fail unless the two drift apart.
+    # Every register row is either eligible or excluded with one of EXCLUSION_REASONS:
+    # this fails if the CASE gives a reason not in that list, or the street's join
+    # added or lost rows.
     result = ExtractResult(eligible, men, women, excluded, dak2, rows, internal)
-    if eligible != rows.num_rows or eligible + sum(totals.values()) != sum(r[-1] for r in rows_k):
+    if eligible + sum(totals.values()) != register_rows or sum(r[-1] for r in rows_k) != register_rows:
         with contextlib.suppress(Exception):
             result.wait()
-        raise RuntimeError(f"counts do not add up: {rows.num_rows} rows, {eligible} eligible, {totals}")
+        raise RuntimeError(f"counts do not add up: {register_rows} in the register, {eligible} eligible, {totals}")
     if not background:
         result.wait()
     return result
@@ -277,6 +297,10 @@ def _submit(fn, *args) -> Future:
         return pool.submit(fn, *args)
     finally:
         pool.shutdown(wait=False)
+
+
+def _write_parquet_file(table: pa.Table, path: Path) -> None:
+    pq.write_table(table, path, compression="snappy")
 
 
 def _write_internal_parquet(table: pa.Table, path: Path) -> None:
@@ -370,9 +394,21 @@ def _ordered_batches(rows: pa.Table, order: np.ndarray, lo: np.ndarray,
     ~11 CPU-s for the 8.1 M DKI rows. By batch, the same few hundred MB are reused.
     Each source column is combined into one array first, once: a take from a chunked
     column concatenates the whole column on every call (measured: 0.44 s per take)."""
-    source = {name: rows.column(name).combine_chunks() for name in fields}
+    # Columns with few values are gathered as dictionary indices (a take of small
+    # integers instead of strings), decoded per batch for the CSV and written as they
+    # are to the Parquet file (its dictionary pages need no hashing then). RT and RW
+    # get fp1's encoding by index arithmetic: their dictionary is the canonical values
+    # followed by the same values without zero padding.
+    source = {name: (pc.dictionary_encode(rows.column(name)) if name in _INTERNAL_DICTIONARY
+                     else rows.column(name)).combine_chunks() for name in fields}
     flags = {"rt": _below_8(lo, 32), "rw": _below_8(lo, 31), "alamat": _below_8(lo, 30)}
-    schema = pa.schema([(name, source[name].type) for name in fields])
+    padded = {}
+    for name in ("rt", "rw"):
+        if name in source:
+            values = source[name].dictionary
+            padded[name] = (len(values), pa.concat_arrays([values, pc.utf8_ltrim(values, characters="0")]))
+    schema = pa.schema([(name, pa.dictionary(pa.int32(), padded[name][1].type) if name in padded else source[name].type)
+                        for name in fields])
 
     def gather(start: int) -> pa.RecordBatch:
         picked = order[start:start + COPY_BATCH_ROWS]
@@ -380,8 +416,11 @@ def _ordered_batches(rows: pa.Table, order: np.ndarray, lo: np.ndarray,
         columns = []
         for name in fields:
             col = source[name].take(indices)
-            if name in ("rt", "rw"):
-                col = pc.if_else(pa.array(flags[name][picked]), pc.utf8_ltrim(col, characters="0"), col)
+            if name in padded:
+                n, dictionary = padded[name]
+                codes = col.indices.to_numpy(zero_copy_only=False).astype(np.int32) + flags[name][picked] * np.int32(n)
+                col = pa.DictionaryArray.from_arrays(pa.array(codes, mask=col.is_null().to_numpy(zero_copy_only=False)),
+                                                     dictionary)
             elif name == "alamat":
                 col = pc.if_else(pa.array(flags[name][picked]), pc.binary_join_element_wise(col, " ", ""), col)
             columns.append(col)
@@ -417,6 +456,8 @@ def _csv_column(col: pa.Array) -> pa.Array:
     """One (string) column's CSV fields: the value as is, quoted ("" for ") where DuckDB would
     quote it, empty for NULL. The search for bytes that need quoting runs in NumPy over
     the column's data buffer at once; only the few values found are rewritten."""
+    if pa.types.is_dictionary(col.type):
+        col = col.dictionary_decode()
     col = col.cast(pa.string())
     n = len(col)
     offsets = np.frombuffer(col.buffers()[1], np.int32, n + 1, col.offset * 4)
@@ -506,7 +547,8 @@ def _copy_parquet_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
     # As the internal file: dictionary pages for the columns with few values only; and
     # statistics for the kelurahan alone, which a copy is sorted by (a reader picking
     # one kelurahan skips the other row groups).
-    return pq.ParquetWriter(path, schema, compression="snappy",
+    # Without the Arrow schema in the file: readers see plain strings, not dictionaries.
+    return pq.ParquetWriter(path, schema, compression="snappy", store_schema=False,
                             use_dictionary=[c for c in schema.names if c in _INTERNAL_DICTIONARY],
                             write_statistics=[c for c in schema.names if c == "kelurahan"])
 

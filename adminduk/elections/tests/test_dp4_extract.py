@@ -74,6 +74,32 @@ def test_the_copy_is_in_model_a_layout_with_a_manifest_and_checksums(extract):
     assert {r["kecamatan"] for r in dak2} == {"31.71.01", "31.75.06"}
 
 
+def test_dak2_counts_the_living_population_and_the_voters_of_each_kecamatan(extract):
+    """DAK2 against the register counted through the ORM: residents alive, by sex, their
+    KKs, and the voters, per kecamatan (the first 8 characters of the kelurahan code)."""
+    from collections import defaultdict
+
+    from adminduk.registry.models import Person
+
+    _, extract, copy = extract
+    in_extract = _niks(dp4.Path(copy.path) / "model_a.csv")
+    expected = defaultdict(lambda: {"penduduk": 0, "penduduk_l": 0, "penduduk_p": 0, "kk": set(), "pemilih": 0,
+                                    "pemilih_l": 0, "pemilih_p": 0})
+    for p in Person.objects.all().select_related("family"):
+        row = expected[p.family.kelurahan_id[:8]]
+        if p.status == "hidup":
+            row["penduduk"] += 1
+            row[f"penduduk_{p.sex.lower()}"] += 1
+            row["kk"].add(p.family.kk)
+        if p.nik in in_extract:
+            row["pemilih"] += 1
+            row[f"pemilih_{p.sex.lower()}"] += 1
+    with open(dp4.Path(copy.path) / "dak2.csv", newline="") as fh:
+        dak2 = {r.pop("kecamatan"): {k: int(v) for k, v in r.items() if k != "nama"} for r in csv.DictReader(fh)}
+    assert dak2 == {k: {**v, "kk": len(v["kk"])} for k, v in expected.items()}
+    assert {d["kecamatan"]: {k: d[k] for k in dak2[d["kecamatan"]]} for d in extract.dak2} == dak2  # as recorded
+
+
 def test_the_extract_and_the_hand_over_are_audited_with_row_counts(extract):
     _, extract, copy = extract
     entries = {e.action: e for e in AuditEntry.objects.filter(action__startswith="dp4.")}
