@@ -333,7 +333,8 @@ def _fp_hash(rows: pa.Table, key: str) -> tuple[np.ndarray, np.ndarray]:
     if len(key) != 32 or any(c not in "0123456789abcdef" for c in key):
         raise ValueError("fingerprint key must be 32 lowercase hex digits")
     # In batches (zero copy): DuckDB scans an Arrow table in parallel by batch.
-    niks = pa.Table.from_batches(rows.select(["nik"]).to_batches(max_chunksize=BATCH_ROWS))
+    niks = rows.select(["nik"])
+    niks = pa.Table.from_batches(niks.to_batches(max_chunksize=BATCH_ROWS), schema=niks.schema)
     with duck_session(fp_rows=niks) as con:
         # A NULL NIK (none in a register) sorts last, as NULLs do in ORDER BY.
         h = con.sql(f"""SELECT (n & {_U64})::UBIGINT AS hi, (n >> 64)::UBIGINT AS lo FROM (
@@ -383,6 +384,26 @@ def _below_8(lo: np.ndarray, digit: int) -> np.ndarray:
 COPY_BATCH_ROWS = 262_144
 
 
+def _chunked_take(chunk_starts: np.ndarray, picked: np.ndarray):
+    """A function giving `column.take(picked)` for chunked columns that start their
+    chunks at `chunk_starts`, without concatenating the column (which Arrow's take on
+    a chunked column does on every call): a take from each chunk of the indices that
+    fall in it, then one take within the batch back into `picked`'s order."""
+    chunk = np.searchsorted(chunk_starts, picked, side="right") - 1
+    grouped = np.argsort(chunk, kind="stable")
+    bounds = np.searchsorted(chunk[grouped], np.arange(len(chunk_starts) + 1))
+    local = [pa.array(picked[grouped[a:b]] - chunk_starts[c]) if b > a else None
+             for c, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))]
+    back = np.empty_like(grouped)
+    back[grouped] = np.arange(len(grouped))
+    back = pa.array(back)
+
+    def take(column: pa.ChunkedArray) -> pa.Array:
+        pieces = [column.chunk(c).take(ix) for c, ix in enumerate(local) if ix is not None]
+        return pa.concat_arrays(pieces).take(back) if pieces else column.chunk(0).slice(0, 0)
+    return take
+
+
 def _ordered_batches(rows: pa.Table, order: np.ndarray, lo: np.ndarray,
                      fields: tuple[str, ...]) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
     """`rows[fields]` in fp1 order with fp1's encoding (RT, RW without zero padding when
@@ -399,23 +420,26 @@ def _ordered_batches(rows: pa.Table, order: np.ndarray, lo: np.ndarray,
     # are to the Parquet file (its dictionary pages need no hashing then). RT and RW
     # get fp1's encoding by index arithmetic: their dictionary is the canonical values
     # followed by the same values without zero padding.
+    if len(order) == 0:  # no one eligible: the header alone
+        return rows.select(list(fields)).schema, iter(())
     source = {name: (pc.dictionary_encode(rows.column(name)) if name in _INTERNAL_DICTIONARY
-                     else rows.column(name)).combine_chunks() for name in fields}
+                     else rows.column(name)) for name in fields}
+    chunk_starts = np.cumsum([0] + [len(c) for c in rows.column(fields[0]).chunks])[:-1]
     flags = {"rt": _below_8(lo, 32), "rw": _below_8(lo, 31), "alamat": _below_8(lo, 30)}
     padded = {}
     for name in ("rt", "rw"):
         if name in source:
-            values = source[name].dictionary
+            values = source[name].chunk(0).dictionary  # one dictionary for every chunk
             padded[name] = (len(values), pa.concat_arrays([values, pc.utf8_ltrim(values, characters="0")]))
     schema = pa.schema([(name, pa.dictionary(pa.int32(), padded[name][1].type) if name in padded else source[name].type)
                         for name in fields])
 
     def gather(start: int) -> pa.RecordBatch:
         picked = order[start:start + COPY_BATCH_ROWS]
-        indices = pa.array(picked)
+        take = _chunked_take(chunk_starts, picked)
         columns = []
         for name in fields:
-            col = source[name].take(indices)
+            col = take(source[name])
             if name in padded:
                 n, dictionary = padded[name]
                 codes = col.indices.to_numpy(zero_copy_only=False).astype(np.int32) + flags[name][picked] * np.int32(n)

@@ -177,3 +177,25 @@ def test_the_internal_file_is_complete_before_the_extract_is_recorded_and_its_fa
         actions.do_create_extract(election, actor=cast["dinas"], reason="DP4 uji", version="2023-S2",
                                   out=tmp_path / "b")
     assert not Extract.objects.filter(version="2023-S2").exists()
+
+
+def test_a_register_without_any_voter_gives_an_empty_copy_with_its_header(cast, tmp_path):
+    import datetime as dt
+
+    from adminduk.testing import make_family, make_person
+
+    child = make_person(make_family(), name="Anak Kecil", birth_date=dt.date(2015, 3, 1), marital_status="belum_kawin")
+    extract, copy = actions.do_create_extract(ensure_reference_elections(), actor=cast["dinas"], reason="uji",
+                                              version="2023-S1", out=tmp_path / "kpu")
+    assert (extract.eligible, extract.excluded) == (0, {"di_bawah_umur": 1})
+    folder = dp4.Path(copy.path)
+    with open(folder / "model_a.csv", newline="") as fh:
+        assert list(csv.reader(fh)) == [list(MODEL_A_FIELDS)]
+    assert pq_rows(folder / "model_a.parquet") == 0
+    assert dp4.exclusion_of(dp4.Path(extract.path), child.nik)["reason"] == "di_bawah_umur"
+
+
+def pq_rows(path):
+    import pyarrow.parquet as pq
+
+    return pq.read_metadata(path).num_rows
