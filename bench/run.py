@@ -72,7 +72,9 @@ def write(sections: dict[str, str]) -> None:
     header = (
         "# Performance\n\n"
         "Written by `make bench` (`python -m bench.run`). Medians and ratios from one run on a shared,\n"
-        "noisy machine; each section says when it was run. Timed by the benchmarks, never by tests.\n\n"
+        "noisy machine; each section says when it was run. Timed by the benchmarks, never by tests.\n"
+        "On this virtual machine, memory touched for the first time since boot is slow (measured: 8.4 s to\n"
+        "touch 4 GB the first time, 0.5-1.1 s the next times), so runs soon after a boot are slower.\n\n"
         f"Machine at the last run: {machine()}.\n\n"
     )
     body = "".join(f"<!-- bench:{name} -->\n{kept[name]}<!-- /bench:{name} -->\n\n" for name in sorted(kept))

@@ -80,7 +80,7 @@ def do_create_extract(election: Election, *, actor, reason: str, version: str | 
         if snapshot is not None:
             try:
                 n = dp4.snapshot_register(con, Path(snapshot))
-            except FileNotFoundError as exc:
+            except (FileNotFoundError, ValueError) as exc:
                 raise ValidationError({"snapshot": str(exc)}) from exc
             clock(f"snapshot register: {n:,} penduduk ({snapshot})")
         else:

@@ -113,6 +113,10 @@ def snapshot_register(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
     for path in (persons, families):
         if not path.is_file():
             raise FileNotFoundError(f"{path} tidak ada (snapshot register: persons.parquet dan families.parquet)")
+    for path, needed in ((persons, EXTRACT_COLUMNS), (families, ("kk", "street"))):
+        missing = [c for c in needed if c not in pq.read_schema(path).names]
+        if missing:  # e.g. an export made with --fields
+            raise ValueError(f"{path.name} tidak memuat kolom {', '.join(missing)} yang diperlukan DP4")
     # Views, not tables: the extract scans the persons twice (eligible rows, excluded
     # rows), each time reading only the columns it needs.
     con.execute(f"""CREATE OR REPLACE TEMP VIEW register AS

@@ -130,22 +130,28 @@ def test_a_version_cannot_be_extracted_twice(extract, cast):
 
 
 def test_a_semester_snapshot_in_the_exchange_format_gives_the_same_extract(extract, cast, tmp_path):
-    import pyarrow.parquet as pq
-
-    from adminduk.analytics import engine
+    """The workflow of README: `export-register` at the cut-off date, then `dp4 extract
+    --snapshot`; a snapshot without the columns the DP4 needs is refused by name."""
+    from django.core.exceptions import ValidationError
+    from django.core.management import call_command
 
     _, from_db, _ = extract
     snap = tmp_path / "snapshot-2023-S1"
-    snap.mkdir()
-    persons = engine.persons_table(["nik", "kk", "name", "sex", "birth_date", "birth_place", "marital_status",
-                                    "occupation", "citizenship", "disability", "kelurahan_code", "rw", "rt", "status",
-                                    "ktp_state"])
-    pq.write_table(persons, snap / "persons.parquet")
-    pq.write_table(engine.families_table(("kk", "kelurahan_code", "rw", "rt", "street")), snap / "families.parquet")
+    call_command("export_register", out=str(snap), format="parquet", user=cast["dinas"].username,
+                 purpose="snapshot semester I untuk DP4")
     from_snapshot, _ = actions.do_create_extract(from_db.election, actor=cast["dinas"], reason="uji", version="snap",
                                                  out=tmp_path / "snap-out", snapshot=snap)
-    assert (from_snapshot.eligible, from_snapshot.excluded) == (from_db.eligible, from_db.excluded)
+    assert (from_snapshot.eligible, from_snapshot.excluded, from_snapshot.dak2) == (
+        from_db.eligible, from_db.excluded, from_db.dak2)
     assert "source=snapshot" in AuditEntry.objects.filter(action="dp4.extract").latest("seq").query
+
+    narrow = tmp_path / "snapshot-narrow"
+    call_command("export_register", out=str(narrow), format="parquet", user=cast["dinas"].username,
+                 purpose="uji", fields="name,sex")
+    with pytest.raises(ValidationError) as refused:
+        actions.do_create_extract(from_db.election, actor=cast["dinas"], reason="uji", version="narrow",
+                                  out=tmp_path / "narrow-out", snapshot=narrow)
+    assert "birth_date" in str(refused.value) and "persons.parquet" in str(refused.value)
 
 
 def test_the_internal_file_is_complete_before_the_extract_is_recorded_and_its_failure_records_nothing(
