@@ -92,6 +92,11 @@ def read_register(columns: tuple[str, ...]) -> pa.Table:
     # (zero copy).
     table = pa.concat_tables(parts, promote_options="default")
     del parts
+    return _in_batches(table)
+
+
+def _in_batches(table: pa.Table) -> pa.Table:
+    """`table` in batches of BATCH_ROWS (see `read_register`), combined column by column."""
     combined = {}
     for name in table.column_names:
         combined[name] = table.column(name).combine_chunks()
@@ -141,7 +146,7 @@ def database_register(con: duckdb.DuckDBPyConnection) -> int:
         families = pool.submit(engine.families_table, family_columns)
         persons = read_register(person_columns)
         families = families.result()
-    families = pa.Table.from_batches(families.to_batches(max_chunksize=BATCH_ROWS), schema=families.schema)
+    families = _in_batches(families)  # ADBC's ~1,000-row batches, as for the persons
     con.register("register_persons", persons)
     con.register("register_families", families)
     fam = {c: f"f.{c}" for c in family_columns}
@@ -419,13 +424,13 @@ def _ordered_batches(rows: pa.Table, order: np.ndarray, lo: np.ndarray,
     ~11 CPU-s for the 8.1 M DKI rows. By batch, the same few hundred MB are reused.
     The source columns stay in their chunks (`_chunked_take`): combining them first
     cost 1 GB of fresh pages, ~2 s of kernel time here (measured)."""
+    if len(order) == 0:  # no one eligible: the header alone
+        return rows.select(list(fields)).schema, iter(())
     # Columns with few values are gathered as dictionary indices (a take of small
     # integers instead of strings), decoded per batch for the CSV and written as they
     # are to the Parquet file (its dictionary pages need no hashing then). RT and RW
     # get fp1's encoding by index arithmetic: their dictionary is the canonical values
     # followed by the same values without zero padding.
-    if len(order) == 0:  # no one eligible: the header alone
-        return rows.select(list(fields)).schema, iter(())
     source = {name: (pc.dictionary_encode(rows.column(name)) if name in _INTERNAL_DICTIONARY
                      else rows.column(name)) for name in fields}
     chunk_starts = np.cumsum([0] + [len(c) for c in rows.column(fields[0]).chunks])[:-1]
